@@ -1,0 +1,159 @@
+//! Opening connections: the host is resolved once, then each connection is TCP
+//! (no Nagle), optionally TLS, and an HTTP/1.1 or HTTP/2 handshake whose driver runs
+//! as its own task. Each load worker owns one connection; there is no shared pool.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper::Response;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::exchange::classify;
+use super::target::{Scheme, Target};
+use super::template::ReqBody;
+use super::tls::client_config;
+use crate::measure::ErrorKind;
+
+/// How to talk to the target.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Accept any TLS certificate (self-signed staging).
+    pub insecure: bool,
+    /// Extra CA certificates (PEM) to trust.
+    pub cacert: Option<PathBuf>,
+    pub http2: bool,
+    pub connect_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions { insecure: false, cacert: None, http2: false, connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Problems that stop a run before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot resolve host '{host}': {why}")]
+    Resolve { host: String, why: String },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("cannot use --cacert {path}: {why}")]
+    CaCert { path: String, why: String },
+}
+
+/// An open connection, ready to carry requests one at a time.
+pub enum Conn {
+    H1(http1::SendRequest<ReqBody>),
+    H2(http2::SendRequest<ReqBody>),
+}
+
+impl Conn {
+    pub async fn ready(&mut self) -> Result<(), hyper::Error> {
+        match self {
+            Conn::H1(s) => s.ready().await,
+            Conn::H2(s) => s.ready().await,
+        }
+    }
+
+    pub async fn send(&mut self, req: http::Request<ReqBody>) -> Result<Response<Incoming>, hyper::Error> {
+        match self {
+            Conn::H1(s) => s.send_request(req).await,
+            Conn::H2(s) => s.send_request(req).await,
+        }
+    }
+
+    /// The peer closed the connection (e.g. `Connection: close`): open a new one.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Conn::H1(s) => s.is_closed(),
+            Conn::H2(s) => s.is_closed(),
+        }
+    }
+}
+
+/// Opens connections to one target.
+#[derive(Clone)]
+pub struct Connector {
+    addrs: Arc<[SocketAddr]>,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+    http2: bool,
+    connect_timeout: Duration,
+}
+
+impl Connector {
+    /// Resolves the host and prepares TLS; fails only on setup problems.
+    pub async fn new(target: &Target, opts: &ClientOptions) -> Result<Connector, SetupError> {
+        let resolve_err = |why: String| SetupError::Resolve { host: target.host.clone(), why };
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
+            .await
+            .map_err(|e| resolve_err(e.to_string()))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(resolve_err("no address".into()));
+        }
+        let tls = match target.scheme {
+            Scheme::Http => None,
+            Scheme::Https => {
+                let config = client_config(opts.insecure, opts.cacert.as_deref(), opts.http2)?;
+                let name = ServerName::try_from(target.host.clone())
+                    .map_err(|e| SetupError::Tls(format!("bad server name '{}': {e}", target.host)))?;
+                Some((TlsConnector::from(config), name))
+            }
+        };
+        Ok(Connector { addrs: addrs.into(), tls, http2: opts.http2, connect_timeout: opts.connect_timeout })
+    }
+
+    /// Opens one connection; failures are classified for the error breakdown.
+    pub async fn connect(&self) -> Result<Conn, ErrorKind> {
+        let tcp = tokio::time::timeout(self.connect_timeout, self.connect_tcp())
+            .await
+            .map_err(|_| ErrorKind::Connect)??;
+        let _ = tcp.set_nodelay(true);
+        match &self.tls {
+            None => self.handshake(TokioIo::new(tcp)).await,
+            Some((connector, name)) => {
+                let tls = tokio::time::timeout(self.connect_timeout, connector.connect(name.clone(), tcp))
+                    .await
+                    .map_err(|_| ErrorKind::Tls)?
+                    .map_err(|_| ErrorKind::Tls)?;
+                self.handshake(TokioIo::new(tls)).await
+            }
+        }
+    }
+
+    async fn connect_tcp(&self) -> Result<TcpStream, ErrorKind> {
+        let mut last = ErrorKind::Connect;
+        for addr in self.addrs.iter() {
+            match TcpStream::connect(addr).await {
+                Ok(s) => return Ok(s),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => last = ErrorKind::ConnectRefused,
+                Err(_) => last = ErrorKind::Connect,
+            }
+        }
+        Err(last)
+    }
+
+    async fn handshake<T>(&self, io: TokioIo<T>) -> Result<Conn, ErrorKind>
+    where
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        if self.http2 {
+            let (sender, conn) =
+                http2::handshake(TokioExecutor::new(), io).await.map_err(|e| classify(&e))?;
+            tokio::spawn(conn);
+            Ok(Conn::H2(sender))
+        } else {
+            let (sender, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
+            tokio::spawn(conn);
+            Ok(Conn::H1(sender))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! One request and its response, read to the end; failures become an [`ErrorKind`].
+
+use std::error::Error as _;
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Request};
+use http_body_util::BodyExt;
+
+use super::connect::Conn;
+use super::template::ReqBody;
+use crate::measure::ErrorKind;
+
+/// What the load loop keeps of a response: its status and size. The body is read and
+/// dropped frame by frame, so a 50 MB body costs no memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    pub status: u16,
+    pub body_bytes: u64,
+}
+
+pub async fn exchange(conn: &mut Conn, req: Request<ReqBody>) -> Result<Exchange, ErrorKind> {
+    conn.ready().await.map_err(|e| classify(&e))?;
+    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let mut body_bytes = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let Some(data) = frame.data_ref() {
+            body_bytes += data.len() as u64;
+        }
+    }
+    Ok(Exchange { status, body_bytes })
+}
+
+/// A response kept for inspection (health checks, headers): at most `max_body` bytes
+/// of the body are kept, the rest is read and counted.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub body_bytes: u64,
+    pub truncated: bool,
+}
+
+pub async fn fetch(conn: &mut Conn, req: Request<ReqBody>, max_body: usize) -> Result<Fetched, ErrorKind> {
+    conn.ready().await.map_err(|e| classify(&e))?;
+    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    let (parts, mut body) = resp.into_parts();
+    let mut kept = BytesMut::new();
+    let mut body_bytes = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let Some(data) = frame.data_ref() {
+            body_bytes += data.len() as u64;
+            let room = max_body.saturating_sub(kept.len());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    Ok(Fetched {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        truncated: body_bytes > kept.len() as u64,
+        body: kept.freeze(),
+        body_bytes,
+    })
+}
+
+/// Maps a hyper error to the kind the report counts.
+pub fn classify(e: &hyper::Error) -> ErrorKind {
+    if e.is_parse() || e.is_parse_status() || e.is_parse_too_large() {
+        return ErrorKind::Malformed;
+    }
+    if e.is_timeout() {
+        return ErrorKind::Timeout;
+    }
+    let mut source = e.source();
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+                return ErrorKind::Tls;
+            }
+            return match io.kind() {
+                std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+                std::io::ErrorKind::InvalidData => ErrorKind::Malformed,
+                _ => ErrorKind::Reset,
+            };
+        }
+        if err.is::<rustls::Error>() {
+            return ErrorKind::Tls;
+        }
+        source = err.source();
+    }
+    if e.is_incomplete_message() || e.is_canceled() || e.is_closed() || e.is_body_write_aborted() {
+        return ErrorKind::Reset;
+    }
+    ErrorKind::Other
+}

@@ -1,0 +1,14 @@
+//! The client side of HTTP: where to send (`Target`), what to send (`RequestTemplate`),
+//! how to connect (`Connector`: TCP or TLS, HTTP/1.1 or HTTP/2) and one request-response
+//! exchange turned into an outcome whose failures are classified, never thrown.
+
+mod connect;
+mod exchange;
+mod target;
+mod template;
+mod tls;
+
+pub use connect::{ClientOptions, Conn, Connector, SetupError};
+pub use exchange::{classify, exchange, fetch, Exchange, Fetched};
+pub use target::{Scheme, Target, TargetError};
+pub use template::{expand_env, parse_header, ReqBody, RequestTemplate, TemplateError};

@@ -1,0 +1,106 @@
+//! A URL validated for load: scheme, host, port and the request path.
+
+use http::uri::{PathAndQuery, Uri};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// Where requests go.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub scheme: Scheme,
+    /// Host name or IP address, without IPv6 brackets.
+    pub host: String,
+    pub port: u16,
+    /// `host[:port]` as written in the URL: the Host header and HTTP/2 `:authority`.
+    pub authority: String,
+    pub path_and_query: PathAndQuery,
+    /// The full URL.
+    pub uri: Uri,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TargetError {
+    #[error("malformed URL '{0}': expected http://HOST[:PORT]/PATH")]
+    Malformed(String),
+    #[error("URL '{0}' has no scheme: did you mean http://{0}?")]
+    NoScheme(String),
+    #[error("unsupported scheme '{scheme}' in URL '{url}': use http:// or https://")]
+    Scheme { scheme: String, url: String },
+    #[error("URL '{0}' carries credentials: pass them as a header instead (-H 'Authorization: ...')")]
+    Credentials(String),
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target, TargetError> {
+        let malformed = || TargetError::Malformed(url.to_string());
+        let uri: Uri = url.trim().parse().map_err(|_| malformed())?;
+        let scheme = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => Scheme::Http,
+            Some(s) if s.eq_ignore_ascii_case("https") => Scheme::Https,
+            Some(s) => return Err(TargetError::Scheme { scheme: s.to_string(), url: url.to_string() }),
+            None if uri.authority().is_some() || !url.starts_with('/') => {
+                return Err(TargetError::NoScheme(url.to_string()))
+            }
+            None => return Err(malformed()),
+        };
+        let authority = uri.authority().ok_or_else(malformed)?;
+        if authority.as_str().contains('@') {
+            return Err(TargetError::Credentials(url.to_string()));
+        }
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(malformed());
+        }
+        let port = authority.port_u16().unwrap_or(match scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
+        let path_and_query =
+            uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
+        Ok(Target {
+            scheme,
+            host: host.to_string(),
+            port,
+            authority: authority.as_str().to_string(),
+            path_and_query,
+            uri,
+        })
+    }
+
+    /// Another path on the same origin (for checks that probe several endpoints).
+    pub fn with_path(&self, path: &str) -> Result<Target, TargetError> {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        Target::parse(&format!("{scheme}://{}{path}", self.authority))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hosts_ports_and_paths() {
+        let t = Target::parse("http://127.0.0.1:8000/health?x=1").unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.path_and_query.as_str()), ("127.0.0.1", 8000, "/health?x=1"));
+        let t = Target::parse("https://example.test").unwrap();
+        assert_eq!((t.scheme, t.port, t.path_and_query.as_str()), (Scheme::Https, 443, "/"));
+        let t = Target::parse("http://[::1]:9/").unwrap();
+        assert_eq!((t.host.as_str(), t.authority.as_str()), ("::1", "[::1]:9"));
+    }
+
+    #[test]
+    fn rejects_what_cannot_be_loaded() {
+        assert!(matches!(Target::parse("ftp://x/"), Err(TargetError::Scheme { .. })));
+        assert!(matches!(Target::parse("localhost:8000"), Err(TargetError::NoScheme(_)) | Err(TargetError::Scheme { .. })));
+        assert!(matches!(Target::parse("http://"), Err(TargetError::Malformed(_))));
+        assert!(matches!(Target::parse("http://a b/"), Err(TargetError::Malformed(_))));
+        assert!(matches!(Target::parse("http://u:p@host/"), Err(TargetError::Credentials(_))));
+    }
+}

@@ -1,0 +1,161 @@
+//! The request every worker sends: built once, cloned cheaply per request.
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, HOST, USER_AGENT};
+use http::{HeaderMap, Method, Request, Uri};
+use http_body_util::Full;
+
+use super::target::Target;
+
+pub type ReqBody = Full<Bytes>;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TemplateError {
+    #[error("invalid header '{0}': expected 'Name: value'")]
+    Header(String),
+    #[error("header '{header}' references ${{{var}}}, which is not set in the environment")]
+    UnsetVar { header: String, var: String },
+    #[error("unterminated ${{ in header '{0}'")]
+    Unterminated(String),
+}
+
+/// Expands `${NAME}` references from `lookup` (the environment in practice).
+pub fn expand_env(
+    header: &str,
+    value: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| TemplateError::Unterminated(header.to_string()))?;
+        let var = &after[..end];
+        let val = lookup(var).ok_or_else(|| TemplateError::UnsetVar {
+            header: header.to_string(),
+            var: var.to_string(),
+        })?;
+        out.push_str(&val);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Parses `Name: value`, expanding environment references in the value.
+pub fn parse_header(
+    raw: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(HeaderName, HeaderValue), TemplateError> {
+    // Only the first word goes into the error: the rest may be a secret.
+    let bad = || {
+        let first = raw.split(|c: char| c == ':' || c.is_whitespace()).next().unwrap_or_default();
+        TemplateError::Header(first.to_string())
+    };
+    let (name, value) = raw.split_once(':').ok_or_else(bad)?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+    let value = expand_env(name.as_str(), value.trim(), lookup)?;
+    // The value may hold a secret: the error names the header only.
+    let value = HeaderValue::from_str(&value).map_err(|_| bad())?;
+    Ok((name, value))
+}
+
+/// The request a run sends, ready to clone.
+#[derive(Clone, Debug)]
+pub struct RequestTemplate {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl RequestTemplate {
+    pub fn new(
+        target: &Target,
+        method: Method,
+        headers: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
+        body: Bytes,
+        http2: bool,
+    ) -> RequestTemplate {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(name, value);
+        }
+        if !map.contains_key(USER_AGENT) {
+            map.insert(USER_AGENT, HeaderValue::from_static(concat!("golive/", env!("CARGO_PKG_VERSION"))));
+        }
+        // HTTP/1.1 sends origin-form with a Host header; HTTP/2 needs the absolute URI
+        // for its :scheme and :authority pseudo-headers and must not send Host.
+        let uri = if http2 {
+            map.remove(HOST);
+            target.uri.clone()
+        } else {
+            if !map.contains_key(HOST) {
+                let host = HeaderValue::from_str(&target.authority).expect("authority is a valid header value");
+                map.insert(HOST, host);
+            }
+            Uri::from(target.path_and_query.clone())
+        };
+        RequestTemplate { method, uri, headers: map, body }
+    }
+
+    /// A fresh request: clones of shared bytes and a small header map.
+    #[inline]
+    pub fn build(&self) -> Request<ReqBody> {
+        let mut req = Request::new(Full::new(self.body.clone()));
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = self.uri.clone();
+        *req.headers_mut() = self.headers.clone();
+        req
+    }
+
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Header names only: values may be secrets and are never reported.
+    pub fn header_names(&self) -> Vec<String> {
+        self.headers.keys().map(|k| k.as_str().to_string()).collect()
+    }
+
+    pub fn body_len(&self) -> usize {
+        self.body.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "TEST_JWT").then(|| "abc.def".to_string())
+    }
+
+    #[test]
+    fn expands_environment_references() {
+        let (n, v) = parse_header("Authorization: Bearer ${TEST_JWT}", env).unwrap();
+        assert_eq!((n.as_str(), v.to_str().unwrap()), ("authorization", "Bearer abc.def"));
+    }
+
+    #[test]
+    fn unset_variable_is_named_and_value_is_not_leaked() {
+        let err = parse_header("Authorization: Bearer ${NOPE}", env).unwrap_err();
+        assert_eq!(err, TemplateError::UnsetVar { header: "authorization".into(), var: "NOPE".into() });
+        assert!(parse_header("no colon here", env).is_err());
+        assert!(parse_header("X: ${OPEN", env).is_err());
+        let err = parse_header("X-Token: sekrit\nvalue", env).unwrap_err().to_string();
+        assert!(!err.contains("sekrit"), "{err}");
+    }
+
+    #[test]
+    fn http1_requests_carry_host_and_origin_form() {
+        let t = Target::parse("http://127.0.0.1:8080/a?b=1").unwrap();
+        let req = RequestTemplate::new(&t, Method::GET, [], Bytes::new(), false).build();
+        assert_eq!(req.uri().to_string(), "/a?b=1");
+        assert_eq!(req.headers()[HOST], "127.0.0.1:8080");
+        let req = RequestTemplate::new(&t, Method::GET, [], Bytes::new(), true).build();
+        assert_eq!(req.uri().to_string(), "http://127.0.0.1:8080/a?b=1");
+        assert!(req.headers().get(HOST).is_none());
+    }
+}

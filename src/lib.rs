@@ -1,0 +1,18 @@
+//! golive: tells a web team, with numbers, whether a release may go live.
+//!
+//! # Layout
+//! - [`cli`]: clap definitions (flags, environment fallbacks, help text).
+//! - [`config`]: flags and environment turned into validated settings.
+//! - [`http`]: targets, request templates, connections (TCP/TLS, h1/h2), one exchange.
+//! - [`load`]: the load engine: one worker loop for closed and open (constant-rate) runs.
+//! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
+//! - [`slo`]: SLO expressions, parsed and judged (pure).
+//! - [`report`]: results rendered as text or JSON; atomic artifact writes.
+//! - [`serve`]: the embedded target server.
+//! - [`sign`]: Stripe-style webhook signatures.
+//! - [`commands`]: one module per subcommand, wiring the above together.
+//! - [`exit`]: exit codes and the error type that carries one.
+
+pub mod http;
+pub mod measure;
+pub mod slo;

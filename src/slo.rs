@@ -1,0 +1,496 @@
+//! SLO expressions: `p95<500ms`, `success>99%`, `5xx==0`, `rps>=1000`.
+//! Parsing and evaluation are pure; a verdict is pass, fail or inconclusive.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::measure::{Hist, LiveTotals, Measurement};
+
+/// What an SLO is about.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Metric {
+    /// A latency percentile, in percent: (0, 100].
+    Percentile(f64),
+    Mean,
+    Min,
+    Max,
+    SuccessRate,
+    Status4xx,
+    Status5xx,
+    Errors,
+    Rps,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    fn holds(self, observed: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => observed < threshold,
+            Op::Le => observed <= threshold,
+            Op::Gt => observed > threshold,
+            Op::Ge => observed >= threshold,
+            Op::Eq => observed == threshold,
+            Op::Ne => observed != threshold,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+}
+
+/// The unit a threshold is expressed in; counts may also be given as a percentage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Ms,
+    Percent,
+    Count,
+    Rps,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::Ms => "ms",
+            Unit::Percent => "%",
+            Unit::Count => "count",
+            Unit::Rps => "req/s",
+        }
+    }
+}
+
+/// A parsed SLO.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    pub metric: Metric,
+    pub op: Op,
+    /// In `unit`: milliseconds, percent, a count or requests per second.
+    pub threshold: f64,
+    pub unit: Unit,
+    text: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("invalid --slo '{expr}': {why}")]
+pub struct SloError {
+    expr: String,
+    why: String,
+}
+
+/// The seeds' stress bar: success > 99%, p95 < 500 ms, zero 5xx.
+pub const DEFAULT_STRESS_SLOS: [&str; 3] = ["success>99%", "p95<500ms", "5xx==0"];
+
+impl Slo {
+    pub fn parse(expr: &str) -> Result<Slo, SloError> {
+        let fail = |why: &str| SloError { expr: expr.to_string(), why: why.to_string() };
+        let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
+        let (at, op_text) = ["<=", ">=", "==", "!=", "<", ">", "="]
+            .iter()
+            .filter_map(|op| compact.find(op).map(|i| (i, *op)))
+            .min_by_key(|(i, op)| (*i, std::cmp::Reverse(op.len())))
+            .ok_or_else(|| fail("expected METRIC OP VALUE, e.g. p95<500ms"))?;
+        let op = match op_text {
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            "==" | "=" => Op::Eq,
+            _ => Op::Ne,
+        };
+        let name = compact[..at].to_ascii_lowercase();
+        let value = &compact[at + op_text.len()..];
+        if value.is_empty() {
+            return Err(fail("missing value after the operator"));
+        }
+        let metric = parse_metric(&name).ok_or_else(|| {
+            fail("unknown metric; use pNN (p50, p95, p99.9), mean, min, max, success, 4xx, 5xx, errors or rps")
+        })?;
+        let (threshold, unit) = match metric {
+            Metric::Percentile(_) | Metric::Mean | Metric::Min | Metric::Max => {
+                (parse_latency(value).map_err(|w| fail(&w))?, Unit::Ms)
+            }
+            Metric::SuccessRate => (
+                parse_percent(value).ok_or_else(|| fail("success takes a percentage, e.g. success>99%"))?,
+                Unit::Percent,
+            ),
+            Metric::Status4xx | Metric::Status5xx | Metric::Errors => match parse_percent(value) {
+                Some(p) => (p, Unit::Percent),
+                None => (
+                    value
+                        .parse::<u64>()
+                        .map_err(|_| fail("counts take a whole number (5xx==0) or a percentage (5xx<1%)"))?
+                        as f64,
+                    Unit::Count,
+                ),
+            },
+            Metric::Rps => (
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| fail("rps takes a number, e.g. rps>=1000"))?,
+                Unit::Rps,
+            ),
+        };
+        Ok(Slo { metric, op, threshold, unit, text: format!("{name}{}{value}", op.symbol()) })
+    }
+
+    /// Judges the SLO against a run's measurement.
+    pub fn evaluate(&self, obs: &Observed) -> Verdict {
+        let observed = match self.observe(obs) {
+            Ok(v) => v,
+            Err(reason) => return self.verdict(None, Outcome::Inconclusive, Some(reason)),
+        };
+        let holds = self.op.holds(observed, self.threshold);
+        if self.unit == Unit::Ms && obs.generator_saturated {
+            let why = "the generator could not keep its schedule; latency is suspect".to_string();
+            return self.verdict(Some(observed), Outcome::Inconclusive, Some(why));
+        }
+        let outcome = if holds { Outcome::Pass } else { Outcome::Fail };
+        self.verdict(Some(observed), outcome, None)
+    }
+
+    fn observe(&self, obs: &Observed) -> Result<f64, String> {
+        let n = obs.latency.len();
+        let need_latency = |needed: u64| {
+            if n < needed {
+                Err(format!("needs at least {needed} successful responses, have {n}"))
+            } else {
+                Ok(())
+            }
+        };
+        let ms = |us: u64| us as f64 / 1000.0;
+        let rate = |count: u64| {
+            if obs.finished == 0 {
+                Err("no request finished".to_string())
+            } else {
+                Ok(count as f64 * 100.0 / obs.finished as f64)
+            }
+        };
+        let count_or_rate = |count: u64| match self.unit {
+            Unit::Percent => rate(count),
+            _ => Ok(count as f64),
+        };
+        match self.metric {
+            Metric::Percentile(pct) => {
+                let q = pct / 100.0;
+                need_latency(samples_needed(q))?;
+                Ok(ms(obs.latency.value_at_quantile(q)))
+            }
+            Metric::Mean => need_latency(1).map(|_| obs.latency.mean() / 1000.0),
+            Metric::Min => need_latency(1).map(|_| ms(obs.latency.min())),
+            Metric::Max => need_latency(1).map(|_| ms(obs.latency.max())),
+            Metric::SuccessRate => rate(obs.successes),
+            Metric::Status4xx => count_or_rate(obs.status_4xx),
+            Metric::Status5xx => count_or_rate(obs.status_5xx),
+            Metric::Errors => count_or_rate(obs.errors),
+            Metric::Rps => Ok(obs.rps),
+        }
+    }
+
+    /// True when the SLO can no longer hold whatever the rest of the run does: a count
+    /// budget already spent, or a success rate out of reach of the planned request count.
+    pub fn lost_for_good(&self, live: &LiveTotals, planned: Option<u64>) -> bool {
+        let count = match self.metric {
+            Metric::Status5xx => live.status_5xx,
+            Metric::Errors => live.errors,
+            Metric::SuccessRate => {
+                let Some(planned) = planned.filter(|&p| p > 0) else { return false };
+                let best = planned.saturating_sub(live.failures) as f64 * 100.0 / planned as f64;
+                return matches!(self.op, Op::Gt | Op::Ge) && !self.op.holds(best, self.threshold);
+            }
+            _ => return false,
+        };
+        let floor = match self.unit {
+            Unit::Count => count as f64,
+            Unit::Percent => match planned.filter(|&p| p > 0) {
+                Some(p) => count as f64 * 100.0 / p as f64,
+                None => return false,
+            },
+            _ => return false,
+        };
+        // Counts only grow: an upper bound that is already exceeded stays exceeded.
+        match self.op {
+            Op::Lt | Op::Le => !self.op.holds(floor, self.threshold),
+            Op::Eq => floor > self.threshold,
+            _ => false,
+        }
+    }
+
+    fn verdict(&self, observed: Option<f64>, outcome: Outcome, reason: Option<String>) -> Verdict {
+        Verdict {
+            slo: self.text.clone(),
+            observed: observed.map(|v| (v * 1000.0).round() / 1000.0),
+            threshold: self.threshold,
+            unit: self.unit.as_str().to_string(),
+            pass: outcome == Outcome::Pass,
+            outcome,
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Slo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// How many samples a quantile needs before nearest rank stops returning the maximum:
+/// p95 needs 20, p99 needs 100, p99.9 needs 1000.
+pub fn samples_needed(q: f64) -> u64 {
+    if q >= 1.0 {
+        1
+    } else {
+        (1.0 / (1.0 - q) - 1e-9).ceil() as u64
+    }
+}
+
+fn parse_metric(name: &str) -> Option<Metric> {
+    Some(match name {
+        "mean" | "avg" => Metric::Mean,
+        "min" => Metric::Min,
+        "max" => Metric::Max,
+        "success" | "success_rate" => Metric::SuccessRate,
+        "4xx" => Metric::Status4xx,
+        "5xx" => Metric::Status5xx,
+        "errors" => Metric::Errors,
+        "rps" | "throughput" => Metric::Rps,
+        _ => {
+            let digits = name.strip_prefix('p')?;
+            // p999 is read as p99.9, as in wrk and oha output.
+            let pct: f64 = match digits {
+                "999" => 99.9,
+                "9999" => 99.99,
+                d => d.parse().ok()?,
+            };
+            if !(pct > 0.0 && pct <= 100.0) {
+                return None;
+            }
+            Metric::Percentile(pct)
+        }
+    })
+}
+
+fn parse_latency(value: &str) -> Result<f64, String> {
+    if value.parse::<f64>().is_ok() {
+        return Err(format!("latency needs a unit, e.g. {value}ms"));
+    }
+    let d: Duration = humantime::parse_duration(value)
+        .map_err(|e| format!("'{value}' is not a duration ({e}); e.g. 500ms, 1s, 250us"))?;
+    Ok(d.as_secs_f64() * 1000.0)
+}
+
+fn parse_percent(value: &str) -> Option<f64> {
+    let p: f64 = value.strip_suffix('%')?.parse().ok()?;
+    (p.is_finite() && (0.0..=100.0).contains(&p)).then_some(p)
+}
+
+/// What SLOs are judged against.
+pub struct Observed<'a> {
+    /// Latency of successful responses.
+    pub latency: &'a Hist,
+    /// Requests that ended with a response or an error.
+    pub finished: u64,
+    pub successes: u64,
+    pub status_4xx: u64,
+    pub status_5xx: u64,
+    pub errors: u64,
+    pub rps: f64,
+    pub generator_saturated: bool,
+}
+
+impl<'a> Observed<'a> {
+    pub fn of(m: &'a Measurement) -> Observed<'a> {
+        let summary_counts = |lo: u16, hi: u16| -> u64 {
+            m.status.range(lo..=hi).map(|(_, n)| n).sum()
+        };
+        let s = m.schedule;
+        Observed {
+            latency: &m.success,
+            finished: m.finished(),
+            successes: m.successes(),
+            status_4xx: summary_counts(400, 499),
+            status_5xx: summary_counts(500, 999),
+            errors: m.errors_total(),
+            rps: m.throughput_rps(),
+            generator_saturated: m.intended_rps.is_some()
+                && s.late_wakeups >= 5
+                && s.late_wakeups * 100 > m.sent,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Outcome {
+    /// Fail beats inconclusive beats pass.
+    pub fn combine(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+        outcomes.into_iter().fold(Outcome::Pass, |acc, o| match (acc, o) {
+            (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+            (Outcome::Inconclusive, _) | (_, Outcome::Inconclusive) => Outcome::Inconclusive,
+            _ => Outcome::Pass,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
+/// One SLO's verdict, as written to `--json` under `slos`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Verdict {
+    /// The expression, normalised (e.g. `p95<500ms`).
+    pub slo: String,
+    /// The observed value in `unit`; `null` when it could not be measured.
+    pub observed: Option<f64>,
+    pub threshold: f64,
+    /// `ms`, `%`, `count` or `req/s`.
+    pub unit: String,
+    pub outcome: Outcome,
+    pub pass: bool,
+    /// Why the verdict is inconclusive, when it is.
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::new_hist;
+
+    fn observed(h: &Hist) -> Observed<'_> {
+        Observed {
+            latency: h,
+            finished: 1000,
+            successes: 995,
+            status_4xx: 1,
+            status_5xx: 2,
+            errors: 2,
+            rps: 1234.0,
+            generator_saturated: false,
+        }
+    }
+
+    fn hist(values_us: impl IntoIterator<Item = u64>) -> Hist {
+        let mut h = new_hist();
+        values_us.into_iter().for_each(|v| h.record(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let cases = [
+            ("p95<500ms", Metric::Percentile(95.0), Op::Lt, 500.0, Unit::Ms),
+            ("p99 <= 1s", Metric::Percentile(99.0), Op::Le, 1000.0, Unit::Ms),
+            ("p99.9<250us", Metric::Percentile(99.9), Op::Lt, 0.25, Unit::Ms),
+            ("p999<2s", Metric::Percentile(99.9), Op::Lt, 2000.0, Unit::Ms),
+            ("success>99%", Metric::SuccessRate, Op::Gt, 99.0, Unit::Percent),
+            ("5xx==0", Metric::Status5xx, Op::Eq, 0.0, Unit::Count),
+            ("5xx<1%", Metric::Status5xx, Op::Lt, 1.0, Unit::Percent),
+            ("rps>=1000", Metric::Rps, Op::Ge, 1000.0, Unit::Rps),
+            ("errors=0", Metric::Errors, Op::Eq, 0.0, Unit::Count),
+            ("mean!=3ms", Metric::Mean, Op::Ne, 3.0, Unit::Ms),
+        ];
+        for (text, metric, op, threshold, unit) in cases {
+            let slo = Slo::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!((slo.metric, slo.op, slo.unit), (metric, op, unit), "{text}");
+            assert!((slo.threshold - threshold).abs() < 1e-9, "{text}: {}", slo.threshold);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_expressions_with_a_reason() {
+        for bad in ["", "p95", "p95<", "p95<500", "p0<1ms", "p101<1s", "success>99", "5xx==-1", "rps>fast", "latency<1s", "p95<-5ms"] {
+            let err = Slo::parse(bad).expect_err(bad);
+            assert!(err.to_string().starts_with("invalid --slo"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn evaluates_pass_and_fail() {
+        let h = hist((1..=100).map(|i| i * 1000)); // 1..100 ms
+        let obs = observed(&h);
+        let v = Slo::parse("p95<500ms").unwrap().evaluate(&obs);
+        assert_eq!(v.outcome, Outcome::Pass);
+        // HdrHistogram reports the highest value equivalent within 3 significant digits.
+        assert!((v.observed.unwrap() - 95.0).abs() < 95.0 * 0.001, "{:?}", v.observed);
+        let v = Slo::parse("p95<90ms").unwrap().evaluate(&obs);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert_eq!(Slo::parse("success>99%").unwrap().evaluate(&obs).observed, Some(99.5));
+        assert_eq!(Slo::parse("5xx==0").unwrap().evaluate(&obs).outcome, Outcome::Fail);
+        assert_eq!(Slo::parse("5xx<1%").unwrap().evaluate(&obs).outcome, Outcome::Pass);
+        assert_eq!(Slo::parse("rps>=1000").unwrap().evaluate(&obs).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn too_few_samples_is_inconclusive_not_a_pass() {
+        let h = hist([1000; 10]);
+        let v = Slo::parse("p95<500ms").unwrap().evaluate(&observed(&h));
+        assert_eq!(v.outcome, Outcome::Inconclusive);
+        assert!(v.reason.unwrap().contains("at least 20"));
+        assert_eq!(samples_needed(0.5), 2);
+        assert_eq!(samples_needed(0.99), 100);
+        assert_eq!(samples_needed(0.999), 1000);
+    }
+
+    #[test]
+    fn saturated_generator_makes_latency_inconclusive() {
+        let h = hist([1000; 100]);
+        let mut obs = observed(&h);
+        obs.generator_saturated = true;
+        assert_eq!(Slo::parse("p50<1s").unwrap().evaluate(&obs).outcome, Outcome::Inconclusive);
+        assert_eq!(Slo::parse("5xx==2").unwrap().evaluate(&obs).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn budgets_are_lost_for_good_only_when_spent() {
+        let live = |failures, status_5xx, errors| LiveTotals { sent: 100, responses: 100, failures, status_5xx, errors };
+        let zero_5xx = Slo::parse("5xx==0").unwrap();
+        assert!(!zero_5xx.lost_for_good(&live(0, 0, 0), None));
+        assert!(zero_5xx.lost_for_good(&live(1, 1, 0), None));
+        let success = Slo::parse("success>99%").unwrap();
+        assert!(!success.lost_for_good(&live(10, 0, 10), None), "unknown total: never lost");
+        assert!(!success.lost_for_good(&live(9, 0, 9), Some(1000)));
+        assert!(success.lost_for_good(&live(10, 0, 10), Some(1000)));
+        assert!(!Slo::parse("p95<1ms").unwrap().lost_for_good(&live(50, 50, 0), Some(100)));
+        assert!(Slo::parse("errors<3").unwrap().lost_for_good(&live(3, 0, 3), None));
+    }
+
+    #[test]
+    fn outcomes_combine_fail_first() {
+        use Outcome::*;
+        assert_eq!(Outcome::combine([Pass, Pass]), Pass);
+        assert_eq!(Outcome::combine([Pass, Inconclusive]), Inconclusive);
+        assert_eq!(Outcome::combine([Inconclusive, Fail, Pass]), Fail);
+        assert_eq!(Outcome::combine([]), Pass);
+    }
+}
