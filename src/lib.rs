@@ -12,7 +12,17 @@
 //! - [`sign`]: Stripe-style webhook signatures.
 //! - [`commands`]: one module per subcommand, wiring the above together.
 //! - [`exit`]: exit codes and the error type that carries one.
+//! - [`logging`]: golive's own events on stderr (text or JSON).
 
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod exit;
 pub mod http;
+pub mod load;
+pub mod logging;
 pub mod measure;
+pub mod report;
+pub mod serve;
+pub mod sign;
 pub mod slo;

@@ -100,7 +100,10 @@ pub const DEFAULT_STRESS_SLOS: [&str; 3] = ["success>99%", "p95<500ms", "5xx==0"
 
 impl Slo {
     pub fn parse(expr: &str) -> Result<Slo, SloError> {
-        let fail = |why: &str| SloError { expr: expr.to_string(), why: why.to_string() };
+        let fail = |why: &str| SloError {
+            expr: expr.to_string(),
+            why: why.to_string(),
+        };
         let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
         let (at, op_text) = ["<=", ">=", "==", "!=", "<", ">", "="]
             .iter()
@@ -128,16 +131,16 @@ impl Slo {
                 (parse_latency(value).map_err(|w| fail(&w))?, Unit::Ms)
             }
             Metric::SuccessRate => (
-                parse_percent(value).ok_or_else(|| fail("success takes a percentage, e.g. success>99%"))?,
+                parse_percent(value)
+                    .ok_or_else(|| fail("success takes a percentage, e.g. success>99%"))?,
                 Unit::Percent,
             ),
             Metric::Status4xx | Metric::Status5xx | Metric::Errors => match parse_percent(value) {
                 Some(p) => (p, Unit::Percent),
                 None => (
-                    value
-                        .parse::<u64>()
-                        .map_err(|_| fail("counts take a whole number (5xx==0) or a percentage (5xx<1%)"))?
-                        as f64,
+                    value.parse::<u64>().map_err(|_| {
+                        fail("counts take a whole number (5xx==0) or a percentage (5xx<1%)")
+                    })? as f64,
                     Unit::Count,
                 ),
             },
@@ -150,7 +153,13 @@ impl Slo {
                 Unit::Rps,
             ),
         };
-        Ok(Slo { metric, op, threshold, unit, text: format!("{name}{}{value}", op.symbol()) })
+        Ok(Slo {
+            metric,
+            op,
+            threshold,
+            unit,
+            text: format!("{name}{}{value}", op.symbol()),
+        })
     }
 
     /// Judges the SLO against a run's measurement.
@@ -172,7 +181,9 @@ impl Slo {
         let n = obs.latency.len();
         let need_latency = |needed: u64| {
             if n < needed {
-                Err(format!("needs at least {needed} successful responses, have {n}"))
+                Err(format!(
+                    "needs at least {needed} successful responses, have {n}"
+                ))
             } else {
                 Ok(())
             }
@@ -213,7 +224,9 @@ impl Slo {
             Metric::Status5xx => live.status_5xx,
             Metric::Errors => live.errors,
             Metric::SuccessRate => {
-                let Some(planned) = planned.filter(|&p| p > 0) else { return false };
+                let Some(planned) = planned.filter(|&p| p > 0) else {
+                    return false;
+                };
                 let best = planned.saturating_sub(live.failures) as f64 * 100.0 / planned as f64;
                 return matches!(self.op, Op::Gt | Op::Ge) && !self.op.holds(best, self.threshold);
             }
@@ -320,9 +333,8 @@ pub struct Observed<'a> {
 
 impl<'a> Observed<'a> {
     pub fn of(m: &'a Measurement) -> Observed<'a> {
-        let summary_counts = |lo: u16, hi: u16| -> u64 {
-            m.status.range(lo..=hi).map(|(_, n)| n).sum()
-        };
+        let summary_counts =
+            |lo: u16, hi: u16| -> u64 { m.status.range(lo..=hi).map(|(_, n)| n).sum() };
         let s = m.schedule;
         Observed {
             latency: &m.success,
@@ -350,11 +362,13 @@ pub enum Outcome {
 impl Outcome {
     /// Fail beats inconclusive beats pass.
     pub fn combine(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
-        outcomes.into_iter().fold(Outcome::Pass, |acc, o| match (acc, o) {
-            (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
-            (Outcome::Inconclusive, _) | (_, Outcome::Inconclusive) => Outcome::Inconclusive,
-            _ => Outcome::Pass,
-        })
+        outcomes
+            .into_iter()
+            .fold(Outcome::Pass, |acc, o| match (acc, o) {
+                (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+                (Outcome::Inconclusive, _) | (_, Outcome::Inconclusive) => Outcome::Inconclusive,
+                _ => Outcome::Pass,
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -409,11 +423,41 @@ mod tests {
     #[test]
     fn parses_the_documented_forms() {
         let cases = [
-            ("p95<500ms", Metric::Percentile(95.0), Op::Lt, 500.0, Unit::Ms),
-            ("p99 <= 1s", Metric::Percentile(99.0), Op::Le, 1000.0, Unit::Ms),
-            ("p99.9<250us", Metric::Percentile(99.9), Op::Lt, 0.25, Unit::Ms),
-            ("p999<2s", Metric::Percentile(99.9), Op::Lt, 2000.0, Unit::Ms),
-            ("success>99%", Metric::SuccessRate, Op::Gt, 99.0, Unit::Percent),
+            (
+                "p95<500ms",
+                Metric::Percentile(95.0),
+                Op::Lt,
+                500.0,
+                Unit::Ms,
+            ),
+            (
+                "p99 <= 1s",
+                Metric::Percentile(99.0),
+                Op::Le,
+                1000.0,
+                Unit::Ms,
+            ),
+            (
+                "p99.9<250us",
+                Metric::Percentile(99.9),
+                Op::Lt,
+                0.25,
+                Unit::Ms,
+            ),
+            (
+                "p999<2s",
+                Metric::Percentile(99.9),
+                Op::Lt,
+                2000.0,
+                Unit::Ms,
+            ),
+            (
+                "success>99%",
+                Metric::SuccessRate,
+                Op::Gt,
+                99.0,
+                Unit::Percent,
+            ),
             ("5xx==0", Metric::Status5xx, Op::Eq, 0.0, Unit::Count),
             ("5xx<1%", Metric::Status5xx, Op::Lt, 1.0, Unit::Percent),
             ("rps>=1000", Metric::Rps, Op::Ge, 1000.0, Unit::Rps),
@@ -423,13 +467,29 @@ mod tests {
         for (text, metric, op, threshold, unit) in cases {
             let slo = Slo::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!((slo.metric, slo.op, slo.unit), (metric, op, unit), "{text}");
-            assert!((slo.threshold - threshold).abs() < 1e-9, "{text}: {}", slo.threshold);
+            assert!(
+                (slo.threshold - threshold).abs() < 1e-9,
+                "{text}: {}",
+                slo.threshold
+            );
         }
     }
 
     #[test]
     fn rejects_malformed_expressions_with_a_reason() {
-        for bad in ["", "p95", "p95<", "p95<500", "p0<1ms", "p101<1s", "success>99", "5xx==-1", "rps>fast", "latency<1s", "p95<-5ms"] {
+        for bad in [
+            "",
+            "p95",
+            "p95<",
+            "p95<500",
+            "p0<1ms",
+            "p101<1s",
+            "success>99",
+            "5xx==-1",
+            "rps>fast",
+            "latency<1s",
+            "p95<-5ms",
+        ] {
             let err = Slo::parse(bad).expect_err(bad);
             assert!(err.to_string().starts_with("invalid --slo"), "{bad}: {err}");
         }
@@ -442,13 +502,29 @@ mod tests {
         let v = Slo::parse("p95<500ms").unwrap().evaluate(&obs);
         assert_eq!(v.outcome, Outcome::Pass);
         // HdrHistogram reports the highest value equivalent within 3 significant digits.
-        assert!((v.observed.unwrap() - 95.0).abs() < 95.0 * 0.001, "{:?}", v.observed);
+        assert!(
+            (v.observed.unwrap() - 95.0).abs() < 95.0 * 0.001,
+            "{:?}",
+            v.observed
+        );
         let v = Slo::parse("p95<90ms").unwrap().evaluate(&obs);
         assert_eq!(v.outcome, Outcome::Fail);
-        assert_eq!(Slo::parse("success>99%").unwrap().evaluate(&obs).observed, Some(99.5));
-        assert_eq!(Slo::parse("5xx==0").unwrap().evaluate(&obs).outcome, Outcome::Fail);
-        assert_eq!(Slo::parse("5xx<1%").unwrap().evaluate(&obs).outcome, Outcome::Pass);
-        assert_eq!(Slo::parse("rps>=1000").unwrap().evaluate(&obs).outcome, Outcome::Pass);
+        assert_eq!(
+            Slo::parse("success>99%").unwrap().evaluate(&obs).observed,
+            Some(99.5)
+        );
+        assert_eq!(
+            Slo::parse("5xx==0").unwrap().evaluate(&obs).outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            Slo::parse("5xx<1%").unwrap().evaluate(&obs).outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            Slo::parse("rps>=1000").unwrap().evaluate(&obs).outcome,
+            Outcome::Pass
+        );
     }
 
     #[test]
@@ -467,22 +543,41 @@ mod tests {
         let h = hist([1000; 100]);
         let mut obs = observed(&h);
         obs.generator_saturated = true;
-        assert_eq!(Slo::parse("p50<1s").unwrap().evaluate(&obs).outcome, Outcome::Inconclusive);
-        assert_eq!(Slo::parse("5xx==2").unwrap().evaluate(&obs).outcome, Outcome::Pass);
+        assert_eq!(
+            Slo::parse("p50<1s").unwrap().evaluate(&obs).outcome,
+            Outcome::Inconclusive
+        );
+        assert_eq!(
+            Slo::parse("5xx==2").unwrap().evaluate(&obs).outcome,
+            Outcome::Pass
+        );
     }
 
     #[test]
     fn budgets_are_lost_for_good_only_when_spent() {
-        let live = |failures, status_5xx, errors| LiveTotals { sent: 100, responses: 100, failures, status_5xx, errors };
+        let live = |failures, status_5xx, errors| LiveTotals {
+            sent: 100,
+            responses: 100,
+            failures,
+            status_5xx,
+            errors,
+        };
         let zero_5xx = Slo::parse("5xx==0").unwrap();
         assert!(!zero_5xx.lost_for_good(&live(0, 0, 0), None));
         assert!(zero_5xx.lost_for_good(&live(1, 1, 0), None));
         let success = Slo::parse("success>99%").unwrap();
-        assert!(!success.lost_for_good(&live(10, 0, 10), None), "unknown total: never lost");
+        assert!(
+            !success.lost_for_good(&live(10, 0, 10), None),
+            "unknown total: never lost"
+        );
         assert!(!success.lost_for_good(&live(9, 0, 9), Some(1000)));
         assert!(success.lost_for_good(&live(10, 0, 10), Some(1000)));
-        assert!(!Slo::parse("p95<1ms").unwrap().lost_for_good(&live(50, 50, 0), Some(100)));
-        assert!(Slo::parse("errors<3").unwrap().lost_for_good(&live(3, 0, 3), None));
+        assert!(!Slo::parse("p95<1ms")
+            .unwrap()
+            .lost_for_good(&live(50, 50, 0), Some(100)));
+        assert!(Slo::parse("errors<3")
+            .unwrap()
+            .lost_for_good(&live(3, 0, 3), None));
     }
 
     #[test]

@@ -34,7 +34,12 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { insecure: false, cacert: None, http2: false, connect_timeout: Duration::from_secs(5) }
+        ClientOptions {
+            insecure: false,
+            cacert: None,
+            http2: false,
+            connect_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -63,7 +68,10 @@ impl Conn {
         }
     }
 
-    pub async fn send(&mut self, req: http::Request<ReqBody>) -> Result<Response<Incoming>, hyper::Error> {
+    pub async fn send(
+        &mut self,
+        req: http::Request<ReqBody>,
+    ) -> Result<Response<Incoming>, hyper::Error> {
         match self {
             Conn::H1(s) => s.send_request(req).await,
             Conn::H2(s) => s.send_request(req).await,
@@ -91,7 +99,10 @@ pub struct Connector {
 impl Connector {
     /// Resolves the host and prepares TLS; fails only on setup problems.
     pub async fn new(target: &Target, opts: &ClientOptions) -> Result<Connector, SetupError> {
-        let resolve_err = |why: String| SetupError::Resolve { host: target.host.clone(), why };
+        let resolve_err = |why: String| SetupError::Resolve {
+            host: target.host.clone(),
+            why,
+        };
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
             .await
             .map_err(|e| resolve_err(e.to_string()))?
@@ -103,12 +114,18 @@ impl Connector {
             Scheme::Http => None,
             Scheme::Https => {
                 let config = client_config(opts.insecure, opts.cacert.as_deref(), opts.http2)?;
-                let name = ServerName::try_from(target.host.clone())
-                    .map_err(|e| SetupError::Tls(format!("bad server name '{}': {e}", target.host)))?;
+                let name = ServerName::try_from(target.host.clone()).map_err(|e| {
+                    SetupError::Tls(format!("bad server name '{}': {e}", target.host))
+                })?;
                 Some((TlsConnector::from(config), name))
             }
         };
-        Ok(Connector { addrs: addrs.into(), tls, http2: opts.http2, connect_timeout: opts.connect_timeout })
+        Ok(Connector {
+            addrs: addrs.into(),
+            tls,
+            http2: opts.http2,
+            connect_timeout: opts.connect_timeout,
+        })
     }
 
     /// Opens one connection; failures are classified for the error breakdown.
@@ -120,10 +137,13 @@ impl Connector {
         match &self.tls {
             None => self.handshake(TokioIo::new(tcp)).await,
             Some((connector, name)) => {
-                let tls = tokio::time::timeout(self.connect_timeout, connector.connect(name.clone(), tcp))
-                    .await
-                    .map_err(|_| ErrorKind::Tls)?
-                    .map_err(|_| ErrorKind::Tls)?;
+                let tls = tokio::time::timeout(
+                    self.connect_timeout,
+                    connector.connect(name.clone(), tcp),
+                )
+                .await
+                .map_err(|_| ErrorKind::Tls)?
+                .map_err(|_| ErrorKind::Tls)?;
                 self.handshake(TokioIo::new(tls)).await
             }
         }
@@ -134,7 +154,9 @@ impl Connector {
         for addr in self.addrs.iter() {
             match TcpStream::connect(addr).await {
                 Ok(s) => return Ok(s),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => last = ErrorKind::ConnectRefused,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    last = ErrorKind::ConnectRefused
+                }
                 Err(_) => last = ErrorKind::Connect,
             }
         }
@@ -146,8 +168,9 @@ impl Connector {
         T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         if self.http2 {
-            let (sender, conn) =
-                http2::handshake(TokioExecutor::new(), io).await.map_err(|e| classify(&e))?;
+            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(|e| classify(&e))?;
             tokio::spawn(conn);
             Ok(Conn::H2(sender))
         } else {

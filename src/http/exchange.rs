@@ -44,7 +44,11 @@ pub struct Fetched {
     pub truncated: bool,
 }
 
-pub async fn fetch(conn: &mut Conn, req: Request<ReqBody>, max_body: usize) -> Result<Fetched, ErrorKind> {
+pub async fn fetch(
+    conn: &mut Conn,
+    req: Request<ReqBody>,
+    max_body: usize,
+) -> Result<Fetched, ErrorKind> {
     conn.ready().await.map_err(|e| classify(&e))?;
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     let (parts, mut body) = resp.into_parts();
@@ -78,7 +82,10 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
     let mut source = e.source();
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+            {
                 return ErrorKind::Tls;
             }
             return match io.kind() {

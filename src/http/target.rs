@@ -30,7 +30,9 @@ pub enum TargetError {
     NoScheme(String),
     #[error("unsupported scheme '{scheme}' in URL '{url}': use http:// or https://")]
     Scheme { scheme: String, url: String },
-    #[error("URL '{0}' carries credentials: pass them as a header instead (-H 'Authorization: ...')")]
+    #[error(
+        "URL '{0}' carries credentials: pass them as a header instead (-H 'Authorization: ...')"
+    )]
     Credentials(String),
 }
 
@@ -41,7 +43,12 @@ impl Target {
         let scheme = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("http") => Scheme::Http,
             Some(s) if s.eq_ignore_ascii_case("https") => Scheme::Https,
-            Some(s) => return Err(TargetError::Scheme { scheme: s.to_string(), url: url.to_string() }),
+            Some(s) => {
+                return Err(TargetError::Scheme {
+                    scheme: s.to_string(),
+                    url: url.to_string(),
+                })
+            }
             None if uri.authority().is_some() || !url.starts_with('/') => {
                 return Err(TargetError::NoScheme(url.to_string()))
             }
@@ -51,7 +58,10 @@ impl Target {
         if authority.as_str().contains('@') {
             return Err(TargetError::Credentials(url.to_string()));
         }
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         if host.is_empty() {
             return Err(malformed());
         }
@@ -59,8 +69,10 @@ impl Target {
             Scheme::Http => 80,
             Scheme::Https => 443,
         });
-        let path_and_query =
-            uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
+        let path_and_query = uri
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
         Ok(Target {
             scheme,
             host: host.to_string(),
@@ -88,19 +100,40 @@ mod tests {
     #[test]
     fn parses_hosts_ports_and_paths() {
         let t = Target::parse("http://127.0.0.1:8000/health?x=1").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path_and_query.as_str()), ("127.0.0.1", 8000, "/health?x=1"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path_and_query.as_str()),
+            ("127.0.0.1", 8000, "/health?x=1")
+        );
         let t = Target::parse("https://example.test").unwrap();
-        assert_eq!((t.scheme, t.port, t.path_and_query.as_str()), (Scheme::Https, 443, "/"));
+        assert_eq!(
+            (t.scheme, t.port, t.path_and_query.as_str()),
+            (Scheme::Https, 443, "/")
+        );
         let t = Target::parse("http://[::1]:9/").unwrap();
         assert_eq!((t.host.as_str(), t.authority.as_str()), ("::1", "[::1]:9"));
     }
 
     #[test]
     fn rejects_what_cannot_be_loaded() {
-        assert!(matches!(Target::parse("ftp://x/"), Err(TargetError::Scheme { .. })));
-        assert!(matches!(Target::parse("localhost:8000"), Err(TargetError::NoScheme(_)) | Err(TargetError::Scheme { .. })));
-        assert!(matches!(Target::parse("http://"), Err(TargetError::Malformed(_))));
-        assert!(matches!(Target::parse("http://a b/"), Err(TargetError::Malformed(_))));
-        assert!(matches!(Target::parse("http://u:p@host/"), Err(TargetError::Credentials(_))));
+        assert!(matches!(
+            Target::parse("ftp://x/"),
+            Err(TargetError::Scheme { .. })
+        ));
+        assert!(matches!(
+            Target::parse("localhost:8000"),
+            Err(TargetError::NoScheme(_)) | Err(TargetError::Scheme { .. })
+        ));
+        assert!(matches!(
+            Target::parse("http://"),
+            Err(TargetError::Malformed(_))
+        ));
+        assert!(matches!(
+            Target::parse("http://a b/"),
+            Err(TargetError::Malformed(_))
+        ));
+        assert!(matches!(
+            Target::parse("http://u:p@host/"),
+            Err(TargetError::Credentials(_))
+        ));
     }
 }

@@ -30,7 +30,9 @@ pub fn expand_env(
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| TemplateError::Unterminated(header.to_string()))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| TemplateError::Unterminated(header.to_string()))?;
         let var = &after[..end];
         let val = lookup(var).ok_or_else(|| TemplateError::UnsetVar {
             header: header.to_string(),
@@ -50,7 +52,10 @@ pub fn parse_header(
 ) -> Result<(HeaderName, HeaderValue), TemplateError> {
     // Only the first word goes into the error: the rest may be a secret.
     let bad = || {
-        let first = raw.split(|c: char| c == ':' || c.is_whitespace()).next().unwrap_or_default();
+        let first = raw
+            .split(|c: char| c == ':' || c.is_whitespace())
+            .next()
+            .unwrap_or_default();
         TemplateError::Header(first.to_string())
     };
     let (name, value) = raw.split_once(':').ok_or_else(bad)?;
@@ -83,7 +88,10 @@ impl RequestTemplate {
             map.append(name, value);
         }
         if !map.contains_key(USER_AGENT) {
-            map.insert(USER_AGENT, HeaderValue::from_static(concat!("golive/", env!("CARGO_PKG_VERSION"))));
+            map.insert(
+                USER_AGENT,
+                HeaderValue::from_static(concat!("golive/", env!("CARGO_PKG_VERSION"))),
+            );
         }
         // HTTP/1.1 sends origin-form with a Host header; HTTP/2 needs the absolute URI
         // for its :scheme and :authority pseudo-headers and must not send Host.
@@ -92,12 +100,18 @@ impl RequestTemplate {
             target.uri.clone()
         } else {
             if !map.contains_key(HOST) {
-                let host = HeaderValue::from_str(&target.authority).expect("authority is a valid header value");
+                let host = HeaderValue::from_str(&target.authority)
+                    .expect("authority is a valid header value");
                 map.insert(HOST, host);
             }
             Uri::from(target.path_and_query.clone())
         };
-        RequestTemplate { method, uri, headers: map, body }
+        RequestTemplate {
+            method,
+            uri,
+            headers: map,
+            body,
+        }
     }
 
     /// A fresh request: clones of shared bytes and a small header map.
@@ -116,7 +130,10 @@ impl RequestTemplate {
 
     /// Header names only: values may be secrets and are never reported.
     pub fn header_names(&self) -> Vec<String> {
-        self.headers.keys().map(|k| k.as_str().to_string()).collect()
+        self.headers
+            .keys()
+            .map(|k| k.as_str().to_string())
+            .collect()
     }
 
     pub fn body_len(&self) -> usize {
@@ -135,16 +152,27 @@ mod tests {
     #[test]
     fn expands_environment_references() {
         let (n, v) = parse_header("Authorization: Bearer ${TEST_JWT}", env).unwrap();
-        assert_eq!((n.as_str(), v.to_str().unwrap()), ("authorization", "Bearer abc.def"));
+        assert_eq!(
+            (n.as_str(), v.to_str().unwrap()),
+            ("authorization", "Bearer abc.def")
+        );
     }
 
     #[test]
     fn unset_variable_is_named_and_value_is_not_leaked() {
         let err = parse_header("Authorization: Bearer ${NOPE}", env).unwrap_err();
-        assert_eq!(err, TemplateError::UnsetVar { header: "authorization".into(), var: "NOPE".into() });
+        assert_eq!(
+            err,
+            TemplateError::UnsetVar {
+                header: "authorization".into(),
+                var: "NOPE".into()
+            }
+        );
         assert!(parse_header("no colon here", env).is_err());
         assert!(parse_header("X: ${OPEN", env).is_err());
-        let err = parse_header("X-Token: sekrit\nvalue", env).unwrap_err().to_string();
+        let err = parse_header("X-Token: sekrit\nvalue", env)
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("sekrit"), "{err}");
     }
 

@@ -139,13 +139,19 @@ impl Recorder {
         } else {
             self.failure.saturating_record(latency_us);
             self.local.failures += 1;
-            self.live.failures.store(self.local.failures, Ordering::Relaxed);
+            self.live
+                .failures
+                .store(self.local.failures, Ordering::Relaxed);
             if class == StatusClass::ServerError {
                 self.local.status_5xx += 1;
-                self.live.status_5xx.store(self.local.status_5xx, Ordering::Relaxed);
+                self.live
+                    .status_5xx
+                    .store(self.local.status_5xx, Ordering::Relaxed);
             }
         }
-        self.live.responses.store(self.local.responses, Ordering::Relaxed);
+        self.live
+            .responses
+            .store(self.local.responses, Ordering::Relaxed);
         let second = self.second(done);
         self.timeline.response(second, status, latency_us);
     }
@@ -156,7 +162,9 @@ impl Recorder {
         self.local.errors += 1;
         self.local.failures += 1;
         self.live.errors.store(self.local.errors, Ordering::Relaxed);
-        self.live.failures.store(self.local.failures, Ordering::Relaxed);
+        self.live
+            .failures
+            .store(self.local.failures, Ordering::Relaxed);
         let second = self.second(done);
         self.timeline.error(second, kind);
     }

@@ -179,7 +179,11 @@ impl Measurement {
             errors_total,
             aborted: sent.saturating_sub(responses + errors_total),
             success_rate_pct: self.success_rate_pct().map(round3),
-            status_codes: self.status.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            status_codes: self
+                .status
+                .iter()
+                .map(|(c, n)| (c.to_string(), *n))
+                .collect(),
             status_4xx: self.count_class(StatusClass::ClientError),
             status_5xx: self.count_class(StatusClass::ServerError),
             errors: ErrorKind::ALL

@@ -107,7 +107,9 @@ impl Timeline {
         } else {
             // A late completion re-opened an earlier second: merge, don't overwrite.
             let mut merged = decode_hist(&slot.hist).expect("own encoding decodes");
-            merged.add(decode_hist(&hist).expect("own encoding decodes")).expect("same bounds");
+            merged
+                .add(decode_hist(&hist).expect("own encoding decodes"))
+                .expect("same bounds");
             encode_hist(&merged)
         };
     }
@@ -146,7 +148,8 @@ impl Timeline {
                 Some(mine) => {
                     mine.counts.add(&bucket.counts);
                     let mut h = decode_hist(&mine.hist)?;
-                    h.add(decode_hist(&bucket.hist)?).map_err(HistCodecError::Bounds)?;
+                    h.add(decode_hist(&bucket.hist)?)
+                        .map_err(HistCodecError::Bounds)?;
                     mine.hist = encode_hist(&h);
                 }
             }
@@ -195,7 +198,13 @@ impl Timeline {
                 s.status_5xx,
                 s.errors,
             ]);
-            t.done.insert(s.second, Bucket { counts, hist: s.histogram.clone() });
+            t.done.insert(
+                s.second,
+                Bucket {
+                    counts,
+                    hist: s.histogram.clone(),
+                },
+            );
         }
         Ok(t)
     }

@@ -1,0 +1,276 @@
+//! Command-line definitions (clap derive). Only parsing lives here; `config` validates.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "golive",
+    version,
+    about = "Tells a web team, with numbers, whether a release may go live.",
+    long_about = "Tells a web team, with numbers, whether a release may go live.\n\n\
+        Exit codes: 0 pass, 1 a check or SLO failed, 2 bad usage or input, \
+        3 inconclusive, 4 golive could not run, 130 interrupted.",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Format of golive's own log events on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "GOLIVE_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    /// More log events on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    /// One JSON object per line, parseable by jq.
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load a URL (closed loop or constant rate) and judge SLOs.
+    Stress(StressArgs),
+    /// Run the embedded target server (the seeds' backend endpoints).
+    Serve(ServeArgs),
+    /// Start the embedded target and run golive against it: nothing else needed.
+    Demo(DemoArgs),
+}
+
+/// Load options shared by every command that generates load.
+#[derive(Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Connections kept open, one request in flight on each.
+    #[arg(short = 'c', long, env = "CONCURRENCY", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub concurrency: u32,
+
+    /// Total requests to send. With --duration, whichever comes first ends the run.
+    /// Default 200 when neither is given.
+    #[arg(short = 'n', long, env = "REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+
+    /// How long to send (e.g. 10s, 1m).
+    #[arg(short = 'd', long, value_parser = parse_duration, allow_hyphen_values = true)]
+    pub duration: Option<Duration>,
+
+    /// Open model: requests per second on a fixed schedule. Latency is measured from
+    /// each request's intended send time, so a stalled server shows (coordinated
+    /// omission corrected).
+    #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
+    pub rate: Option<f64>,
+
+    /// Per-request timeout, send to last body byte (e.g. 300ms, 5s).
+    #[arg(long, value_parser = parse_duration, default_value = "10s", allow_hyphen_values = true)]
+    pub timeout: Duration,
+
+    /// Generator threads (default: one per core, at most one per connection).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
+/// How to reach the target.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClientArgs {
+    /// Use HTTP/2 (ALPN h2 on https, prior knowledge on http).
+    #[arg(long)]
+    pub http2: bool,
+
+    /// Accept any TLS certificate (self-signed staging).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    golive stress http://127.0.0.1:8000/health -c 50 -d 10s\n  \
+    golive stress $API_BASE/v1/items --rate 500 -d 1m -c 100 --slo 'p99<1s' --json out.json\n  \
+    golive stress https://staging.example.com/api -H 'Authorization: Bearer ${TEST_JWT}' -n 1000\n\n\
+    Default SLOs (when no --slo is given): success>99%, p95<500ms, 5xx==0.")]
+pub struct StressArgs {
+    /// The URL to load.
+    #[arg(env = "API_BASE")]
+    pub url: Option<String>,
+
+    /// HTTP method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    pub method: String,
+
+    /// Request header, repeatable. Values may reference the environment: ${NAME}.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Bearer token sent as `Authorization: Bearer …` (never printed).
+    #[arg(long, env = "TEST_JWT", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Request body.
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Request body read from a file.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    /// SLO to judge, repeatable: p95<500ms, p99<=1s, success>99%, 5xx==0, errors==0, rps>=1000.
+    #[arg(long = "slo", value_name = "EXPR")]
+    pub slos: Vec<String>,
+
+    /// Write settings, results and verdicts as JSON to FILE.
+    #[arg(long, env = "OUTPUT_JSON", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Stop early once an SLO is lost for good (e.g. the 5xx budget is spent).
+    #[arg(long)]
+    pub abort_on_fail: bool,
+
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short = 'p', default_value_t = 8000)]
+    pub port: u16,
+
+    /// Address to bind; loopback unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Added latency per request (e.g. 5ms).
+    #[arg(long, value_parser = parse_duration_or_zero, default_value = "0s")]
+    pub latency: Duration,
+
+    /// Fraction of requests answered 500 (deterministic: 0.1 is exactly 1 in 10).
+    #[arg(long, value_parser = parse_fraction, default_value_t = 0.0)]
+    pub error_rate: f64,
+
+    /// What /health reports.
+    #[arg(long, value_enum, default_value_t = HealthMode::Ok)]
+    pub health: HealthMode,
+
+    /// Serve / without a Content-Security-Policy header.
+    #[arg(long)]
+    pub no_csp: bool,
+
+    /// Server threads.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub threads: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HealthMode {
+    /// 200 {"status":"ok"}
+    Ok,
+    /// 200 {"status":"degraded"}
+    Degraded,
+    /// 503 {"status":"fail"}
+    Fail,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Length of each demo load run.
+    #[arg(short = 'd', long, value_parser = parse_duration, default_value = "2s")]
+    pub duration: Duration,
+
+    /// Write the closed-loop run's JSON results to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// A positive duration in humantime form (300ms, 5s, 1m).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration_or_zero(s)?;
+    if d.is_zero() {
+        return Err("must be greater than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s.starts_with('-') {
+        return Err("a duration cannot be negative".into());
+    }
+    if s.parse::<f64>().is_ok() && s != "0" {
+        return Err(format!("add a unit, e.g. {s}s or {s}ms"));
+    }
+    humantime::parse_duration(s).map_err(|e| format!("{e}; use e.g. 300ms, 5s, 1m"))
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected requests per second, e.g. 500".to_string())?;
+    if !(r.is_finite() && r > 0.0) {
+        return Err("must be greater than 0".into());
+    }
+    if r > 10_000_000.0 {
+        return Err("more than 10,000,000 requests per second is not a plan".into());
+    }
+    Ok(r)
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected a fraction between 0 and 1".to_string())?;
+    if !(0.0..=1.0).contains(&f) {
+        return Err("must be between 0 and 1".into());
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units_and_a_sign() {
+        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
+        assert!(parse_duration("5").unwrap_err().contains("unit"));
+        assert!(parse_duration("0s")
+            .unwrap_err()
+            .contains("greater than zero"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn rates_are_positive_and_finite() {
+        assert_eq!(parse_rate("250.5"), Ok(250.5));
+        for bad in ["0", "-1", "inf", "NaN", "fast"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,126 @@
+//! `golive demo`: starts the embedded target on an ephemeral loopback port and runs
+//! golive against it, so a newcomer sees real output with nothing else running.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use http::Method;
+use tokio::sync::oneshot;
+
+use crate::cli::DemoArgs;
+use crate::config::{parse_slos, StressConfig};
+use crate::exit::{self, Exit, Failure};
+use crate::http::{ClientOptions, RequestTemplate, Target};
+use crate::load::LoadPlan;
+use crate::report::{artifact, text};
+use crate::serve::{serve, ServeOptions};
+
+/// The embedded target running on its own thread and runtime, so it does not share a
+/// core's scheduler with the generator it is measured by.
+pub struct BackgroundServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundServer {
+    pub fn start(opts: ServeOptions) -> anyhow::Result<BackgroundServer> {
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("golive-serve".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("server runtime");
+                rt.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(std_listener).expect("listener");
+                    serve(listener, opts, async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+                });
+            })?;
+        Ok(BackgroundServer {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn demo_config(url: &str, plan: LoadPlan) -> StressConfig {
+    let target = Target::parse(url).expect("the demo URL is valid");
+    let template = RequestTemplate::new(&target, Method::GET, [], Bytes::new(), false);
+    StressConfig {
+        target,
+        template,
+        client: ClientOptions::default(),
+        plan,
+        slos: parse_slos(&[]).expect("default SLOs parse"),
+        json: None,
+        abort_on_fail: false,
+        progress: true,
+    }
+}
+
+pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
+    let server = BackgroundServer::start(ServeOptions::default()).map_err(Failure::runtime)?;
+    let url = format!("http://{}/health", server.addr);
+    println!(
+        "golive demo: embedded target listening on http://{}\n",
+        server.addr
+    );
+
+    let closed = LoadPlan {
+        concurrency: 10,
+        threads: 1,
+        requests: None,
+        duration: Some(args.duration),
+        rate: None,
+        timeout: Duration::from_secs(5),
+    };
+    let open = LoadPlan {
+        concurrency: 20,
+        rate: Some(1000.0),
+        ..closed.clone()
+    };
+    let rt = super::runtime()?;
+    let mut worst = Exit::Pass;
+    for (i, plan) in [closed, open].into_iter().enumerate() {
+        let cfg = demo_config(&url, plan);
+        let report = rt.block_on(super::stress::execute(&cfg))?;
+        print!("{}", text::stress(&report));
+        println!();
+        if i == 0 {
+            if let Some(path) = &args.json {
+                artifact::write_json(path, &report).map_err(Failure::runtime)?;
+                println!("closed-loop results written to {}\n", path.display());
+            }
+        }
+        let code = super::stress::exit_code(&report);
+        if code != Exit::Pass && worst == Exit::Pass {
+            worst = code;
+        }
+    }
+    drop(server);
+    Ok(worst)
+}

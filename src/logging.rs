@@ -1,0 +1,27 @@
+//! golive's own log events on stderr, as text or one JSON object per line.
+
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+
+use crate::cli::LogFormat;
+
+pub fn init(format: LogFormat, verbose: u8) {
+    // Text logs stay quiet by default (stdout carries the report); JSON logs are for
+    // machines and include the run's lifecycle events.
+    let level = match (verbose, format) {
+        (0, LogFormat::Text) => Level::WARN,
+        (0, LogFormat::Json) | (1, _) => Level::INFO,
+        _ => Level::DEBUG,
+    };
+    // Only golive's events: dependencies' debug chatter is not ours to print.
+    let filter = Targets::new().with_target("golive", level);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Text => registry.with(fmt).try_init(),
+        LogFormat::Json => registry.with(fmt.json().flatten_event(true)).try_init(),
+    };
+}

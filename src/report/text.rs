@@ -1,0 +1,209 @@
+//! Human output: a compact table of percentiles, status codes, errors and verdicts.
+
+use std::fmt::Write;
+
+use super::stress::StressReport;
+use crate::measure::LatencyStats;
+use crate::slo::Verdict;
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(v) if v < 10.0 => format!("{v:.3}"),
+        Some(v) if v < 1000.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.0}"),
+    }
+}
+
+fn latency_row(out: &mut String, label: &str, l: &LatencyStats) {
+    let _ = writeln!(
+        out,
+        "  {label:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>10}",
+        ms(l.min_ms),
+        ms(l.p50_ms),
+        ms(l.p90_ms),
+        ms(l.p95_ms),
+        ms(l.p99_ms),
+        ms(l.p999_ms),
+        ms(l.max_ms),
+        ms(l.mean_ms),
+        l.count
+    );
+}
+
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+fn verdict_value(v: &Verdict) -> String {
+    match v.observed {
+        None => "-".into(),
+        Some(x) if v.unit == "count" => format!("{x:.0}"),
+        Some(x) => format!("{x:.3} {}", v.unit),
+    }
+}
+
+/// Renders a stress report for a terminal.
+pub fn stress(r: &StressReport) -> String {
+    let s = &r.settings;
+    let res = &r.results;
+    let mut out = String::new();
+    let _ = writeln!(out, "golive stress  {} {}", s.method, s.url);
+    let bound = match (s.requests, s.duration_s) {
+        (Some(n), Some(d)) => format!("{n} requests or {d} s"),
+        (Some(n), None) => format!("{n} requests"),
+        (None, Some(d)) => format!("{d} s"),
+        (None, None) => String::new(),
+    };
+    let model = match s.rate_rps {
+        Some(rate) => format!("open model · {rate} req/s"),
+        None => "closed loop".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  {model} · {} connections · {} thread(s) · {bound}{}\n",
+        s.concurrency,
+        s.threads,
+        if s.http2 { " · HTTP/2" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "  requests    {} sent · {} responses · {} errors · {} aborted",
+        res.requests_sent, res.responses, res.errors_total, res.aborted
+    );
+    let _ = writeln!(
+        out,
+        "  throughput  {:.1} req/s over {:.3} s · {} read",
+        res.throughput_rps,
+        res.wall_time_s,
+        bytes(res.bytes_read)
+    );
+    let success = res
+        .success_rate_pct
+        .map_or("-".into(), |p| format!("{p:.2}%"));
+    let _ = writeln!(
+        out,
+        "  success     {success} ({} of {})\n",
+        res.successes,
+        res.responses + res.errors_total
+    );
+
+    let _ = writeln!(
+        out,
+        "  latency (ms)  {:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>10}",
+        "min", "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "count"
+    );
+    let corrected = if res.schedule.is_some() {
+        "corrected"
+    } else {
+        "successes"
+    };
+    latency_row(&mut out, corrected, &res.latency);
+    if let Some(service) = &res.service_latency {
+        latency_row(&mut out, "service time", service);
+    }
+    if res.failed_latency.count > 0 {
+        latency_row(&mut out, "failures", &res.failed_latency);
+    }
+    out.push('\n');
+
+    let statuses: Vec<String> = res
+        .status_codes
+        .iter()
+        .map(|(c, n)| format!("{c} ×{n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  status      {}",
+        if statuses.is_empty() {
+            "-".into()
+        } else {
+            statuses.join(" · ")
+        }
+    );
+    let errors: Vec<String> = res
+        .errors
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  errors      {}",
+        if errors.is_empty() {
+            "none".into()
+        } else {
+            errors.join(" · ")
+        }
+    );
+    if let Some(sch) = &res.schedule {
+        let _ = writeln!(
+            out,
+            "  schedule    intended {:.1} req/s · achieved {:.1} req/s · late sends {:.2}% · max lag {} ms",
+            sch.intended_rps,
+            sch.achieved_rps,
+            sch.late_sends_pct,
+            ms(Some(sch.max_send_lag_ms))
+        );
+    }
+    let g = &res.generator;
+    let _ = writeln!(
+        out,
+        "  generator   {} thread(s) · {} connections opened · CPU {} µs/request · peak RSS {:.1} MB",
+        g.threads,
+        g.connections_opened,
+        g.cpu_us_per_request.map_or("-".into(), |c| format!("{c:.1}")),
+        g.peak_rss_mb
+    );
+
+    for w in &r.warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
+    out.push('\n');
+    for v in &r.slos {
+        let reason = v
+            .reason
+            .as_deref()
+            .map(|why| format!("  ({why})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  SLO {:<16}{:>16}  {}{reason}",
+            v.slo,
+            verdict_value(v),
+            v.outcome.as_str()
+        );
+    }
+    let mut verdict = format!("verdict: {}", r.verdict.as_str());
+    if r.interrupted {
+        verdict.push_str(" (interrupted: partial results)");
+    }
+    if let Some(why) = &r.stopped_early {
+        let _ = write!(verdict, " (stopped early: {why})");
+    }
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_read_naturally() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(2048), "2.0 KiB");
+        assert_eq!(bytes(50 * 1024 * 1024), "50.0 MiB");
+    }
+}

@@ -1,0 +1,99 @@
+//! The embedded target: the seeds' backend endpoints on hyper, with fault knobs, so that
+//! everything golive does can be tried on a fresh machine with nothing else running.
+
+mod routes;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+
+pub use crate::cli::HealthMode;
+
+/// How the target behaves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Added to every response but /metrics.
+    pub latency: Duration,
+    /// Fraction of responses turned into 500s, deterministically (0.1: every tenth).
+    pub error_rate: f64,
+    pub health: HealthMode,
+    /// Send a Content-Security-Policy on `/`.
+    pub csp: bool,
+    /// Secret for /api/stripe/webhook signatures (STRIPE_SIGNING_SECRET).
+    pub signing_secret: Option<Vec<u8>>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            latency: Duration::ZERO,
+            error_rate: 0.0,
+            health: HealthMode::Ok,
+            csp: true,
+            signing_secret: None,
+        }
+    }
+}
+
+/// Shared server state: options and counters for /metrics.
+pub(crate) struct State {
+    opts: ServeOptions,
+    started: Instant,
+    requests: AtomicU64,
+    errors_injected: AtomicU64,
+    responses_5xx: AtomicU64,
+}
+
+impl State {
+    /// Whether request number `n` (from 0) gets an injected 500: exactly
+    /// `floor(n × rate)` of the first n requests do, evenly spread.
+    fn inject_error(&self, n: u64) -> bool {
+        let rate = self.opts.error_rate;
+        rate > 0.0 && ((n + 1) as f64 * rate).floor() > (n as f64 * rate).floor()
+    }
+}
+
+/// Serves until `shutdown` resolves. Tests pass a listener bound to 127.0.0.1:0.
+pub async fn serve(listener: TcpListener, opts: ServeOptions, shutdown: impl Future<Output = ()>) {
+    let state = Arc::new(State {
+        opts,
+        started: Instant::now(),
+        requests: AtomicU64::new(0),
+        errors_injected: AtomicU64::new(0),
+        responses_5xx: AtomicU64::new(0),
+    });
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                // Out of file descriptors and the like: back off, keep serving.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(10)).await; continue; }
+            },
+            _ = &mut shutdown => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
+            });
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+impl State {
+    fn count_request(&self) -> u64 {
+        self.requests.fetch_add(1, Ordering::Relaxed)
+    }
+}
