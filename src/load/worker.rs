@@ -12,6 +12,9 @@ use crate::measure::{ErrorKind, Recorder};
 /// tokio's timers tick every millisecond: a send within this of its due time is on time.
 const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
 
+/// An idle worker waking more than two ticks late means the generator itself lagged.
+const WAKE_LATE: Duration = Duration::from_millis(2);
+
 /// How an open-model send kept its schedule.
 struct Pace {
     lag: Duration,
