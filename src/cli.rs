@@ -38,7 +38,7 @@ pub enum LogFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Load a URL (closed loop or constant rate) and judge SLOs.
-    Stress(StressArgs),
+    Stress(Box<StressArgs>),
     /// Run the embedded target server (the seeds' backend endpoints).
     Serve(ServeArgs),
     /// Start the embedded target and run golive against it: nothing else needed.

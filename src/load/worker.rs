@@ -109,6 +109,6 @@ async fn wait_until_due(due: Instant, shared: &Shared) -> Option<Pace> {
     let lag = Instant::now().saturating_duration_since(due);
     Some(Pace {
         lag,
-        woke_late: lag > TIMER_RESOLUTION,
+        woke_late: lag > WAKE_LATE,
     })
 }
