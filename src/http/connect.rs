@@ -2,9 +2,12 @@
 //! (no Nagle), optionally TLS, and an HTTP/1.1 or HTTP/2 handshake whose driver runs
 //! as its own task. Each load worker owns one connection; there is no shared pool.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -54,17 +57,86 @@ pub enum SetupError {
     CaCert { path: String, why: String },
 }
 
-/// An open connection, ready to carry requests one at a time.
-pub enum Conn {
+/// hyper's connection state machine. It is polled inline by whoever uses the
+/// connection (see [`Conn::drive`]) rather than spawned as a task: one task wake-up
+/// less per request on the load path.
+type Driver = Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>>;
+
+enum Sender {
     H1(http1::SendRequest<ReqBody>),
     H2(http2::SendRequest<ReqBody>),
 }
 
+/// An open connection, ready to carry requests one at a time.
+pub struct Conn {
+    sender: Sender,
+    driver: Option<Driver>,
+}
+
 impl Conn {
+    fn new(sender: Sender, driver: Driver) -> Conn {
+        Conn {
+            sender,
+            driver: Some(driver),
+        }
+    }
+
+    /// Runs `f` on the sender while driving the connection, until `f` completes.
+    pub async fn drive<'a, F, Fut, T>(&'a mut self, f: F) -> T
+    where
+        F: FnOnce(&'a mut SenderHandle) -> Fut,
+        Fut: Future<Output = T> + 'a,
+    {
+        let Conn { sender, driver } = self;
+        let handle: &'a mut SenderHandle = SenderHandle::wrap(sender);
+        let mut fut = std::pin::pin!(f(handle));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                return Poll::Ready(out);
+            }
+            if let Some(d) = driver.as_mut() {
+                // A finished driver is dropped, which fails whatever still waits on it.
+                if d.as_mut().poll(cx).is_ready() {
+                    *driver = None;
+                }
+            }
+            // The driver may just have delivered what `fut` waits for.
+            fut.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// The peer closed the connection (e.g. `Connection: close`, idle timeout): open
+    /// a new one. Polls the idle driver once so that a close is noticed before use.
+    pub fn is_closed(&mut self) -> bool {
+        if let Some(d) = self.driver.as_mut() {
+            let mut cx = Context::from_waker(Waker::noop());
+            if d.as_mut().poll(&mut cx).is_ready() {
+                self.driver = None;
+            }
+        }
+        self.driver.is_none()
+            || match &self.sender {
+                Sender::H1(s) => s.is_closed(),
+                Sender::H2(s) => s.is_closed(),
+            }
+    }
+}
+
+/// The sending half of a [`Conn`], usable inside [`Conn::drive`].
+#[repr(transparent)]
+pub struct SenderHandle(Sender);
+
+impl SenderHandle {
+    fn wrap(sender: &mut Sender) -> &mut SenderHandle {
+        // SAFETY: SenderHandle is a repr(transparent) wrapper around Sender.
+        unsafe { &mut *(sender as *mut Sender as *mut SenderHandle) }
+    }
+
     pub async fn ready(&mut self) -> Result<(), hyper::Error> {
-        match self {
-            Conn::H1(s) => s.ready().await,
-            Conn::H2(s) => s.ready().await,
+        match &mut self.0 {
+            Sender::H1(s) => s.ready().await,
+            Sender::H2(s) => s.ready().await,
         }
     }
 
@@ -72,17 +144,9 @@ impl Conn {
         &mut self,
         req: http::Request<ReqBody>,
     ) -> Result<Response<Incoming>, hyper::Error> {
-        match self {
-            Conn::H1(s) => s.send_request(req).await,
-            Conn::H2(s) => s.send_request(req).await,
-        }
-    }
-
-    /// The peer closed the connection (e.g. `Connection: close`): open a new one.
-    pub fn is_closed(&self) -> bool {
-        match self {
-            Conn::H1(s) => s.is_closed(),
-            Conn::H2(s) => s.is_closed(),
+        match &mut self.0 {
+            Sender::H1(s) => s.send_request(req).await,
+            Sender::H2(s) => s.send_request(req).await,
         }
     }
 }
@@ -171,12 +235,10 @@ impl Connector {
             let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
                 .await
                 .map_err(|e| classify(&e))?;
-            tokio::spawn(conn);
-            Ok(Conn::H2(sender))
+            Ok(Conn::new(Sender::H2(sender), Box::pin(conn)))
         } else {
             let (sender, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
-            tokio::spawn(conn);
-            Ok(Conn::H1(sender))
+            Ok(Conn::new(Sender::H1(sender), Box::pin(conn)))
         }
     }
 }

@@ -19,8 +19,15 @@ pub struct Exchange {
 }
 
 pub async fn exchange(conn: &mut Conn, req: Request<ReqBody>) -> Result<Exchange, ErrorKind> {
-    conn.ready().await.map_err(|e| classify(&e))?;
-    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    conn.drive(|sender| async move {
+        sender.ready().await.map_err(|e| classify(&e))?;
+        let resp = sender.send(req).await.map_err(|e| classify(&e))?;
+        read_to_end(resp).await
+    })
+    .await
+}
+
+async fn read_to_end(resp: http::Response<hyper::body::Incoming>) -> Result<Exchange, ErrorKind> {
     let status = resp.status().as_u16();
     let mut body = resp.into_body();
     let mut body_bytes = 0u64;
@@ -49,8 +56,18 @@ pub async fn fetch(
     req: Request<ReqBody>,
     max_body: usize,
 ) -> Result<Fetched, ErrorKind> {
-    conn.ready().await.map_err(|e| classify(&e))?;
-    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    conn.drive(|sender| async move {
+        sender.ready().await.map_err(|e| classify(&e))?;
+        let resp = sender.send(req).await.map_err(|e| classify(&e))?;
+        keep_body(resp, max_body).await
+    })
+    .await
+}
+
+async fn keep_body(
+    resp: http::Response<hyper::body::Incoming>,
+    max_body: usize,
+) -> Result<Fetched, ErrorKind> {
     let (parts, mut body) = resp.into_parts();
     let mut kept = BytesMut::new();
     let mut body_bytes = 0u64;

@@ -23,6 +23,9 @@ struct Pace {
 
 pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
     let mut conn: Option<Conn> = None;
+    // One timer per worker, re-armed per request: moving a deadline later is cheap in
+    // tokio, registering a new timer per request is not.
+    let mut timeout = std::pin::pin!(tokio::time::sleep(shared.timeout));
     while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
         let pace = match ticket.due {
             Some(due) => match wait_until_due(due, shared).await {
@@ -31,7 +34,7 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
             },
             None => None,
         };
-        if conn.as_ref().is_none_or(Conn::is_closed) {
+        if conn.as_mut().is_none_or(Conn::is_closed) {
             match shared.connector.connect().await {
                 Ok(c) => {
                     conn = Some(c);
@@ -58,18 +61,18 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
                 r.on_scheduled_send(p.lag, p.lag > TIMER_RESOLUTION, p.woke_late);
             }
         }
-        let result =
-            tokio::time::timeout(shared.timeout, exchange(c, shared.template.build())).await;
+        timeout.as_mut().reset((sent_at + shared.timeout).into());
+        let result = tokio::select! {
+            biased;
+            r = exchange(c, shared.template.build()) => r,
+            _ = timeout.as_mut() => Err(ErrorKind::Timeout),
+        };
         let done = Instant::now();
         let mut r = recorder.borrow_mut();
         match result {
-            Ok(Ok(x)) => r.on_response(done, done - start, done - sent_at, x.status, x.body_bytes),
-            Ok(Err(kind)) => {
+            Ok(x) => r.on_response(done, done - start, done - sent_at, x.status, x.body_bytes),
+            Err(kind) => {
                 r.on_error(done, kind);
-                conn = None;
-            }
-            Err(_) => {
-                r.on_error(done, ErrorKind::Timeout);
                 conn = None;
             }
         }
