@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Side-by-side, whole-process comparison of golive with wrk and oha (README: Benchmarks).
+#
+# One nginx target on loopback pinned to one core, each generator pinned to the other,
+# one generator thread each, the same settings for every tool, rounds interleaved so
+# that machine noise falls on every tool alike. Prints medians of req/s, p50, p99,
+# generator CPU µs per request (user+sys from /usr/bin/time) and peak RSS, and
+# golive's ratio to each peer. Loopback only; every run is bounded by DURATION.
+#
+#   scripts/bench-peers.sh                 # 3 rounds x 5 s x {1 conn, 50 conns, 5000 req/s}
+#   ROUNDS=5 DURATION=10 RATE=8000 scripts/bench-peers.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-5}       # seconds per run
+ROUNDS=${ROUNDS:-3}
+RATE=${RATE:-5000}            # the constant-rate scenario, requests per second
+CONNS=${CONNS:-50}            # connections for the busy scenarios
+TARGET_CPU=${TARGET_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+OUT=${OUT:-bench-out}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_updated=""
+apt_install() {
+  have apt-get || { echo "bench-peers: cannot install $*: no apt-get" >&2; exit 2; }
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+have nginx || apt_install nginx-light || apt_install nginx
+have wrk || apt_install wrk
+[ -x /usr/bin/time ] || apt_install time
+have taskset || apt_install util-linux
+have oha || cargo install oha --locked
+have python3 || apt_install python3
+
+cargo build --release --locked -q
+GOLIVE=$PWD/target/release/golive
+
+rm -rf "$OUT/runs" && mkdir -p "$OUT/nginx/tmp" "$OUT/nginx/logs" "$OUT/runs"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+NGINX_DIR=$PWD/$OUT/nginx
+cat > "$NGINX_DIR/nginx.conf" <<EOF
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  # nginx closes a connection after 1,000 requests by default: the generators would
+  # measure reconnects, not requests.
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $NGINX_DIR/tmp; proxy_temp_path $NGINX_DIR/tmp;
+  fastcgi_temp_path $NGINX_DIR/tmp; uwsgi_temp_path $NGINX_DIR/tmp; scgi_temp_path $NGINX_DIR/tmp;
+  server {
+    listen 127.0.0.1:$PORT;
+    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+}
+EOF
+taskset -c "$TARGET_CPU" nginx -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR/"
+trap 'kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true' EXIT
+URL=http://127.0.0.1:$PORT/health
+python3 - "$URL" <<'EOF'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=1).read(); sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit("nginx did not come up")
+EOF
+
+run() { # tool scenario round
+  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate=""
+  local base=$OUT/runs/$scenario.$tool.$round
+  case $scenario in
+    c1) conns=1 ;;
+    rate) rate=$RATE ;;
+  esac
+  local cmd
+  case $tool in
+    golive) cmd=("$GOLIVE" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
+                 --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"}) ;;
+    wrk)    [ -z "$rate" ] || return 0   # wrk has no rate option (wrk2 does)
+            cmd=(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$URL") ;;
+    oha)    cmd=(oha -z "${DURATION}s" -c "$conns" --worker-threads 1 --no-tui --output-format json
+                 ${rate:+-q "$rate" --latency-correction} "$URL") ;;
+  esac
+  /usr/bin/time -f '%e %U %S %M' -o "$base.time" taskset -c "$GEN_CPU" "${cmd[@]}" > "$base.out" 2>&1 || true
+  echo "  round $round  $scenario  $tool done"
+}
+
+echo "bench-peers: nginx on cpu $TARGET_CPU, generators on cpu $GEN_CPU, ${DURATION}s x $ROUNDS rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  for scenario in c1 c50 rate; do
+    for tool in golive wrk oha; do
+      run "$tool" "$scenario" "$round"
+    done
+  done
+done
+
+python3 - "$OUT" "$CONNS" "$RATE" <<'EOF'
+import glob, json, os, re, statistics, sys
+out, conns, rate = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def wrk_ms(text, pct):
+    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not m: return None
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+def parse(tool, base):
+    text = open(base + ".out").read()
+    elapsed, user, sys_, rss_kb = open(base + ".time").read().split()[-4:]
+    cpu = float(user) + float(sys_)
+    if tool == "golive":
+        r = json.load(open(base + ".json"))["results"]
+        n, rps, p50, p99 = r["responses"] + r["errors_total"], r["throughput_rps"], r["latency"]["p50_ms"], r["latency"]["p99_ms"]
+    elif tool == "wrk":
+        n = int(re.search(r"(\d+) requests in", text).group(1))
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+        p50, p99 = wrk_ms(text, 50), wrk_ms(text, 99)
+    else:
+        d = json.loads(text[text.index("{"):])
+        n = sum(d["statusCodeDistribution"].values()) + sum(d.get("errorDistribution", {}).values())
+        rps, p50, p99 = d["summary"]["requestsPerSec"], d["latencyPercentiles"]["p50"] * 1000, d["latencyPercentiles"]["p99"] * 1000
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "cpu_us_per_req": cpu * 1e6 / max(n, 1), "rss_mb": int(rss_kb) / 1024}
+
+runs = {}
+for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
+    scenario, tool, _ = os.path.basename(f)[:-5].split(".")
+    try:
+        runs.setdefault((scenario, tool), []).append(parse(tool, f[:-5]))
+    except Exception as e:
+        print(f"  could not read {f}: {e}", file=sys.stderr)
+
+names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled", "rate": f"{rate} req/s over {conns} connections"}
+summary, lines = {}, []
+for scenario in ["c1", "c50", "rate"]:
+    lines.append(f"\n{names[scenario]} (medians)")
+    lines.append(f"  {'tool':<8}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
+    med = {}
+    for tool in ["golive", "wrk", "oha"]:
+        rs = runs.get((scenario, tool))
+        if not rs: continue
+        m = {k: statistics.median(r[k] for r in rs if r[k] is not None) for k in rs[0]}
+        med[tool] = m
+        lines.append(f"  {tool:<8}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}")
+    for peer in ["wrk", "oha"]:
+        if "golive" in med and peer in med:
+            g, p = med["golive"], med[peer]
+            lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "
+                         f"CPU/req x{g['cpu_us_per_req']/p['cpu_us_per_req']:.2f}  RSS x{g['rss_mb']/p['rss_mb']:.2f}")
+    summary[scenario] = med
+text = "\n".join(lines)
+print(text)
+open(os.path.join(out, "summary.txt"), "w").write(text + "\n")
+json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=2)
+print(f"\nruns and summary in {out}/")
+EOF
