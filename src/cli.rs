@@ -43,6 +43,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Start the embedded target and run golive against it: nothing else needed.
     Demo(DemoArgs),
+    /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
+    Merge(MergeArgs),
 }
 
 /// Load options shared by every command that generates load.
@@ -195,6 +197,21 @@ pub struct DemoArgs {
     pub duration: Duration,
 
     /// Write the closed-loop run's JSON results to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// `--json` files written by `golive stress`.
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// SLOs to judge the merged run by (default: the first file's).
+    #[arg(long = "slo", value_name = "EXPR")]
+    pub slos: Vec<String>,
+
+    /// Write the merged results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }

@@ -7,6 +7,7 @@
 //! - [`load`]: the load engine: one worker loop for closed and open (constant-rate) runs.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
+//! - [`checks`]: health contract, security headers, provider config, env files; one-shot probes.
 //! - [`report`]: results rendered as text or JSON; atomic artifact writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
@@ -14,6 +15,7 @@
 //! - [`exit`]: exit codes and the error type that carries one.
 //! - [`logging`]: golive's own events on stderr (text or JSON).
 
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;

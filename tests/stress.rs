@@ -367,3 +367,54 @@ fn interrupt_still_prints_and_writes_what_was_measured() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted"));
 }
+
+#[test]
+fn saved_runs_merge_exactly() {
+    let fast = TestServer::start(|_, _| async { text(200, "ok") });
+    let slow = TestServer::start(|_, _| async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        text(200, "ok")
+    });
+    let (_, a) = stress_json(&[&fast.url("/"), "-n", "300", "-c", "3"]);
+    let (_, b) = stress_json(&[&slow.url("/"), "-n", "100", "-c", "5"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb, out) = (
+        dir.path().join("a.json"),
+        dir.path().join("b.json"),
+        dir.path().join("m.json"),
+    );
+    std::fs::write(&pa, serde_json::to_vec(&a).unwrap()).unwrap();
+    std::fs::write(&pb, serde_json::to_vec(&b).unwrap()).unwrap();
+    let run = run(&[
+        "merge",
+        pa.to_str().unwrap(),
+        pb.to_str().unwrap(),
+        "--slo",
+        "p50<10ms",
+        "--json",
+        out.to_str().unwrap(),
+    ]);
+    let m: StressReport = read_json(&out);
+    assert_eq!(m.results.responses, 400);
+    assert_eq!(m.results.latency.count, 400);
+    assert_eq!(m.settings.concurrency, 8);
+    // A quarter of the samples are slow: the merged p90 is slow, the p50 is not; an
+    // average of the two runs' p50s would be neither.
+    assert!(
+        m.results.latency.p90_ms.unwrap() >= 30.0,
+        "{:?}",
+        m.results.latency
+    );
+    assert!(m.results.latency.p50_ms.unwrap() < a.results.latency.p99_ms.unwrap().max(10.0));
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let bad = run_with(
+        {
+            let mut c = golive();
+            c.args(["merge", "/nonexistent.json"]);
+            c
+        },
+        Duration::from_secs(20),
+    );
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.stderr.lines().count(), 1);
+}

@@ -2,6 +2,7 @@
 //! together and maps the outcome to an exit code.
 
 pub mod demo;
+pub mod merge;
 pub mod serve;
 pub mod stress;
 
@@ -13,6 +14,7 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
         Command::Stress(args) => stress::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 

@@ -50,6 +50,19 @@ impl ErrorKind {
         }
     }
 
+    /// A short human description, for per-sample lines and artifacts.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectRefused => "connection refused",
+            ErrorKind::Connect => "could not connect",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Reset => "connection reset or closed mid-response",
+            ErrorKind::Tls => "TLS handshake or certificate failure",
+            ErrorKind::Malformed => "response is not valid HTTP",
+            ErrorKind::Other => "request failed",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<ErrorKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }

@@ -1,0 +1,139 @@
+//! Environment validation against an example file (`.env.example`): which variables
+//! are missing or empty, and the configuration with secret-looking values masked.
+
+/// One variable named by the example file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleVar {
+    pub name: String,
+    /// Marked `# optional` on its line or on the comment line above it.
+    pub optional: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{path}:{line}: {why}")]
+pub struct EnvFileError {
+    pub path: String,
+    pub line: usize,
+    pub why: String,
+}
+
+/// Parses `NAME=value` lines (`export NAME=value` too); `#` starts a comment.
+pub fn parse_example(path: &str, text: &str) -> Result<Vec<ExampleVar>, EnvFileError> {
+    let mut vars = Vec::new();
+    let mut optional_next = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            optional_next = false;
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            optional_next = comment.to_ascii_lowercase().contains("optional");
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (name, rest) = line.split_once('=').ok_or_else(|| EnvFileError {
+            path: path.into(),
+            line: i + 1,
+            why: format!(
+                "expected NAME=value, found '{}'",
+                line.chars().take(40).collect::<String>()
+            ),
+        })?;
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(EnvFileError {
+                path: path.into(),
+                line: i + 1,
+                why: format!("'{name}' is not a variable name"),
+            });
+        }
+        let inline_optional = rest
+            .split_once('#')
+            .is_some_and(|(_, c)| c.to_ascii_lowercase().contains("optional"));
+        vars.push(ExampleVar {
+            name: name.to_string(),
+            optional: optional_next || inline_optional,
+        });
+        optional_next = false;
+    }
+    Ok(vars)
+}
+
+/// Names that hold secrets by convention.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "KEY",
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "PRIVATE",
+        "JWT",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+}
+
+/// A value safe to print: secrets become `****` (with their length hidden), and
+/// credentials inside URLs/DSNs (`scheme://user:pass@host`) lose the password.
+pub fn mask(name: &str, value: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    if is_secret_name(name) {
+        return "****".into();
+    }
+    if let Some((scheme, rest)) = value.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:****@{host}");
+        }
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_and_optional_markers() {
+        let text = "# Database\nDATABASE_URL=postgres://u:p@db/app\nexport SECRET_KEY=\n# optional\nSENTRY_DSN=\nLOG_LEVEL=info # optional\n";
+        let vars = parse_example(".env.example", text).unwrap();
+        let names: Vec<_> = vars.iter().map(|v| (v.name.as_str(), v.optional)).collect();
+        assert_eq!(
+            names,
+            [
+                ("DATABASE_URL", false),
+                ("SECRET_KEY", false),
+                ("SENTRY_DSN", true),
+                ("LOG_LEVEL", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_line_is_named() {
+        let err = parse_example(".env.example", "A=1\nnot a line\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().starts_with(".env.example:2:"));
+    }
+
+    #[test]
+    fn masks_secrets_and_url_credentials() {
+        assert_eq!(mask("STRIPE_SECRET_KEY", "sk_live_123"), "****");
+        assert_eq!(mask("API_TOKEN", "abc"), "****");
+        assert_eq!(
+            mask("DATABASE_URL", "postgres://app:hunter2@db:5432/x"),
+            "postgres://app:****@db:5432/x"
+        );
+        assert_eq!(
+            mask("SENTRY_DSN", "https://abc123@o1.ingest.example/1"),
+            "https://abc123:****@o1.ingest.example/1"
+        );
+        assert_eq!(mask("LOG_LEVEL", "info"), "info");
+    }
+}
