@@ -45,6 +45,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
     Merge(MergeArgs),
+    /// Ping a health endpoint: health contract on every sample, p95 SLO.
+    Canary(CanaryArgs),
+    /// Stage 4 – Production Go-Live Readiness, artifacts under qa/stage4/v0.4.0.
+    Stage4(Stage4Args),
+    /// Kubernetes-style probes: /health/live, /health/ready, /health/startup.
+    Probes(ProbesArgs),
+    /// Check the environment against an example file; secret values masked.
+    Envcheck(EnvcheckArgs),
 }
 
 /// Load options shared by every command that generates load.
@@ -199,6 +207,10 @@ pub struct DemoArgs {
     /// Write the closed-loop run's JSON results to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Where the demo's Stage 4 artifacts go.
+    #[arg(long, default_value = "qa/stage4/v0.4.0", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -214,6 +226,121 @@ pub struct MergeArgs {
     /// Write the merged results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive canary                                   # $HEALTH_URL, else $PROD_URL/health\n  \
+    golive canary https://staging.example.com/health --count 10 --slo 'p95<500ms'\n  \
+    golive canary $HEALTH_URL --interval 1m --for 1h   # uptime probe")]
+pub struct CanaryArgs {
+    /// Health URL [default: $HEALTH_URL, else $PROD_URL/health, else http://127.0.0.1:8000/health].
+    pub url: Option<String>,
+
+    /// Number of samples.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub count: u32,
+
+    /// Pause from the end of one sample to the start of the next (as the seed's loop).
+    #[arg(long, default_value = "300ms", value_parser = parse_duration_or_zero)]
+    pub delay: Duration,
+
+    /// Uptime-probe mode: one sample every INTERVAL, start to start (needs --for).
+    #[arg(long, requires = "for_", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// How long the uptime probe runs (needs --interval).
+    #[arg(long = "for", id = "for_", requires = "interval", value_parser = parse_duration)]
+    pub for_: Option<Duration>,
+
+    /// Per sample: connect, request and body.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// SLO over the samples, repeatable [default: p95<1000ms].
+    #[arg(long = "slo", value_name = "EXPR")]
+    pub slos: Vec<String>,
+
+    /// Write the result (oks, count, p95_ms, samples) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Stage4Args {
+    /// Base URL of the environment under test.
+    #[arg(long, env = "PROD_URL", default_value = "http://127.0.0.1:8000")]
+    pub prod_url: String,
+
+    /// Health endpoint [default: PROD_URL/health].
+    #[arg(long, env = "HEALTH_URL")]
+    pub health_url: Option<String>,
+
+    /// Per-request timeout: seconds (5.0) or a duration (5s).
+    #[arg(long, env = "S4_TIMEOUT", default_value = "5.0", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    /// Require live providers (STRIPE_TEST=0, signing secret, NOTIFY_MODE not mock, EMAIL_FROM).
+    #[arg(long, env = "EXPECT_LIVE", num_args = 0..=1, default_missing_value = "1",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub expect_live: Option<bool>,
+
+    /// Let provider issues pass [default: 1, but 0 when EXPECT_LIVE=1].
+    #[arg(long, env = "ALLOW_PROVIDER_MOCK", num_args = 0..=1, default_missing_value = "1",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_provider_mock: Option<bool>,
+
+    /// Advisory security-header findings fail the gate.
+    #[arg(long)]
+    pub strict_headers: bool,
+
+    /// Also check /health/live, /health/ready and /health/startup.
+    #[arg(long)]
+    pub probes: bool,
+
+    /// Where summary.json and tests.txt go.
+    #[arg(long, default_value = "qa/stage4/v0.4.0", value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProbesArgs {
+    /// Base URL.
+    #[arg(env = "PROD_URL", default_value = "http://127.0.0.1:8000")]
+    pub base: String,
+
+    /// Per probe.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EnvcheckArgs {
+    /// Example file naming the variables (NAME=value lines; `# optional` marks optional ones).
+    #[arg(long, default_value = ".env.example", value_name = "FILE")]
+    pub example: PathBuf,
+}
+
+/// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
+        Ok(_) => Err("must be a positive number of seconds".into()),
+        Err(_) => parse_duration(s),
+    }
 }
 
 /// A positive duration in humantime form (300ms, 5s, 1m).

@@ -8,6 +8,7 @@
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
 //! - [`checks`]: health contract, security headers, provider config, env files; one-shot probes.
+//! - [`gates`]: canary, probes and Stage 4: checks orchestrated, artifacts written.
 //! - [`report`]: results rendered as text or JSON; atomic artifact writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod gates;
 pub mod http;
 pub mod load;
 pub mod logging;

@@ -188,7 +188,6 @@ impl Slo {
                 Ok(())
             }
         };
-        let ms = |us: u64| us as f64 / 1000.0;
         let rate = |count: u64| {
             if obs.finished == 0 {
                 Err("no request finished".to_string())
@@ -203,12 +202,17 @@ impl Slo {
         match self.metric {
             Metric::Percentile(pct) => {
                 let q = pct / 100.0;
-                need_latency(samples_needed(q))?;
-                Ok(ms(obs.latency.value_at_quantile(q)))
+                // A histogram summarises a run: too few samples is no verdict. Exact
+                // samples (a canary) are judged by nearest rank however few they are.
+                need_latency(match obs.latency {
+                    Latencies::Hist(_) => samples_needed(q),
+                    Latencies::Samples(_) => 1,
+                })?;
+                Ok(obs.latency.quantile_ms(q))
             }
-            Metric::Mean => need_latency(1).map(|_| obs.latency.mean() / 1000.0),
-            Metric::Min => need_latency(1).map(|_| ms(obs.latency.min())),
-            Metric::Max => need_latency(1).map(|_| ms(obs.latency.max())),
+            Metric::Mean => need_latency(1).map(|_| obs.latency.mean_ms()),
+            Metric::Min => need_latency(1).map(|_| obs.latency.quantile_ms(0.0)),
+            Metric::Max => need_latency(1).map(|_| obs.latency.quantile_ms(1.0)),
             Metric::SuccessRate => rate(obs.successes),
             Metric::Status4xx => count_or_rate(obs.status_4xx),
             Metric::Status5xx => count_or_rate(obs.status_5xx),
@@ -317,10 +321,56 @@ fn parse_percent(value: &str) -> Option<f64> {
     (p.is_finite() && (0.0..=100.0).contains(&p)).then_some(p)
 }
 
+/// Latencies to judge: a run's histogram, or a handful of exact samples (ms, sorted).
+#[derive(Clone, Copy, Debug)]
+pub enum Latencies<'a> {
+    Hist(&'a Hist),
+    Samples(&'a [f64]),
+}
+
+impl Latencies<'_> {
+    pub fn len(&self) -> u64 {
+        match self {
+            Latencies::Hist(h) => h.len(),
+            Latencies::Samples(s) => s.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Nearest rank: the smallest sample with at least `q` of all samples at or below it.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        match self {
+            Latencies::Hist(h) => h.value_at_quantile(q) as f64 / 1000.0,
+            Latencies::Samples(s) => nearest_rank(s, q),
+        }
+    }
+
+    fn mean_ms(&self) -> f64 {
+        match self {
+            Latencies::Hist(h) => h.mean() / 1000.0,
+            Latencies::Samples(s) => s.iter().sum::<f64>() / s.len().max(1) as f64,
+        }
+    }
+}
+
+/// Nearest-rank quantile of sorted samples (`ceil(q·n)`-th smallest). Unlike the seed's
+/// `sorted(l)[int(n*0.95)-1]`, it does not under-report with few samples: the p95 of
+/// five samples is the slowest, not the fourth.
+pub fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
 /// What SLOs are judged against.
 pub struct Observed<'a> {
     /// Latency of successful responses.
-    pub latency: &'a Hist,
+    pub latency: Latencies<'a>,
     /// Requests that ended with a response or an error.
     pub finished: u64,
     pub successes: u64,
@@ -337,7 +387,7 @@ impl<'a> Observed<'a> {
             |lo: u16, hi: u16| -> u64 { m.status.range(lo..=hi).map(|(_, n)| n).sum() };
         let s = m.schedule;
         Observed {
-            latency: &m.success,
+            latency: Latencies::Hist(&m.success),
             finished: m.finished(),
             successes: m.successes(),
             status_4xx: summary_counts(400, 499),
@@ -403,7 +453,7 @@ mod tests {
 
     fn observed(h: &Hist) -> Observed<'_> {
         Observed {
-            latency: h,
+            latency: Latencies::Hist(h),
             finished: 1000,
             successes: 995,
             status_4xx: 1,
@@ -578,6 +628,22 @@ mod tests {
         assert!(Slo::parse("errors<3")
             .unwrap()
             .lost_for_good(&live(3, 0, 3), None));
+    }
+
+    #[test]
+    fn exact_samples_use_nearest_rank_however_few() {
+        let samples = [48.5, 49.8, 50.1, 51.2, 52.15];
+        assert_eq!(
+            nearest_rank(&samples, 0.95),
+            52.15,
+            "p95 of five samples is the slowest"
+        );
+        assert_eq!(nearest_rank(&samples, 0.5), 50.1);
+        let h = new_hist();
+        let mut obs = observed(&h);
+        obs.latency = Latencies::Samples(&samples);
+        let v = Slo::parse("p95<52ms").unwrap().evaluate(&obs);
+        assert_eq!((v.outcome, v.observed), (Outcome::Fail, Some(52.15)));
     }
 
     #[test]

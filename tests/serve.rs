@@ -236,10 +236,26 @@ fn a_taken_port_is_a_one_line_error() {
 fn demo_runs_against_the_embedded_target_without_failing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo.json");
-    let run = run(&["demo", "-d", "500ms", "--json", out.to_str().unwrap()]);
+    let qa = dir.path().join("qa");
+    let run = run(&[
+        "demo",
+        "-d",
+        "500ms",
+        "--json",
+        out.to_str().unwrap(),
+        "--out",
+        qa.to_str().unwrap(),
+    ]);
     // Inconclusive (3) is honest when a busy test machine makes the generator lag.
     assert!(matches!(run.code, 0 | 3), "{}{}", run.stdout, run.stderr);
-    assert_eq!(run.stdout.matches("verdict: ").count(), 2, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("verdict: ").count(),
+        3,
+        "two stress runs and a canary: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);
+    assert!(qa.join("summary.json").exists() && qa.join("tests.txt").exists());
     assert!(!run.stdout.contains("verdict: FAIL"), "{}", run.stdout);
     let report: StressReport = read_json(&out);
     assert!(report.results.responses > 0);

@@ -9,12 +9,13 @@ use bytes::Bytes;
 use http::Method;
 use tokio::sync::oneshot;
 
-use crate::cli::DemoArgs;
+use crate::cli::{ClientArgs, DemoArgs, Stage4Args};
 use crate::config::{parse_slos, StressConfig};
 use crate::exit::{self, Exit, Failure};
+use crate::gates::{canary, stage4};
 use crate::http::{ClientOptions, RequestTemplate, Target};
-use crate::load::LoadPlan;
-use crate::report::{artifact, text};
+use crate::load::{Control, LoadPlan};
+use crate::report::{artifact, gates, text};
 use crate::serve::{serve, ServeOptions};
 
 /// The embedded target running on its own thread and runtime, so it does not share a
@@ -116,11 +117,62 @@ pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
                 println!("closed-loop results written to {}\n", path.display());
             }
         }
-        let code = super::stress::exit_code(&report);
-        if code != Exit::Pass && worst == Exit::Pass {
-            worst = code;
-        }
+        worst = worse(worst, super::stress::exit_code(&report));
     }
+
+    let base = format!("http://{}", server.addr);
+    let stage4_args = Stage4Args {
+        prod_url: base.clone(),
+        health_url: None,
+        timeout: Duration::from_secs(5),
+        expect_live: Some(false),
+        allow_provider_mock: Some(true),
+        strict_headers: false,
+        probes: true,
+        out: args.out.clone(),
+        client: ClientArgs::default(),
+    };
+    let plan = super::stage4::plan(&stage4_args)?;
+    let control = Control::default();
+    println!(
+        "golive canary  GET {}  (5 samples, 300ms apart)",
+        plan.health.uri
+    );
+    let canary = rt.block_on(canary::run(
+        &plan.health,
+        &plan.client,
+        &plan.canary,
+        &control,
+        |i, s| println!("{}", gates::canary_sample(i, s)),
+    ));
+    print!("{}", gates::canary_summary(&canary));
+    worst = worse(worst, if canary.ok { Exit::Pass } else { Exit::Fail });
+
+    println!("\ngolive stage4  {base}\n");
+    let summary = rt.block_on(stage4::run(&plan, |k| std::env::var(k).ok(), &control));
+    stage4::write_artifacts(&summary, &args.out).map_err(Failure::runtime)?;
+    print!("{}", gates::stage4_tests_txt(&summary));
+    println!(
+        "artifacts: {0}/summary.json, {0}/tests.txt",
+        args.out.display()
+    );
+    worst = worse(
+        worst,
+        if summary.passed() {
+            Exit::Pass
+        } else {
+            Exit::Fail
+        },
+    );
     drop(server);
     Ok(worst)
+}
+
+/// The first non-passing exit code wins.
+fn worse(current: Exit, next: Exit) -> Exit {
+    if current == Exit::Pass {
+        next
+    } else {
+        current
+    }
 }

@@ -1,9 +1,13 @@
 //! One module per subcommand: each validates its arguments, wires the engine modules
 //! together and maps the outcome to an exit code.
 
+pub mod canary;
 pub mod demo;
+pub mod envcheck;
 pub mod merge;
+pub mod probes;
 pub mod serve;
+pub mod stage4;
 pub mod stress;
 
 use crate::cli::Command;
@@ -15,6 +19,10 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Canary(args) => canary::run(&args),
+        Command::Stage4(args) => stage4::run(&args),
+        Command::Probes(args) => probes::run(&args),
+        Command::Envcheck(args) => envcheck::run(&args),
     }
 }
 
@@ -24,4 +32,20 @@ pub(crate) fn runtime() -> exit::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(anyhow::Error::new(e).context("starting the async runtime")))
+}
+
+/// Stops `control` on the first SIGINT or SIGTERM (gates and canaries then report
+/// what they have).
+pub(crate) fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) -> exit::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigint = signal(SignalKind::interrupt()).map_err(Failure::runtime)?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(Failure::runtime)?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = sigint.recv() => {}
+            _ = sigterm.recv() => {}
+        }
+        control.stop();
+    });
+    Ok(())
 }

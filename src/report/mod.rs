@@ -1,6 +1,7 @@
 //! Rendering results: outcome types in, bytes out. `artifact` decides how bytes reach disk.
 
 pub mod artifact;
+pub mod gates;
 mod stress;
 pub mod text;
 

@@ -1,0 +1,11 @@
+//! Gates: checks orchestrated into the seeds' release stages, and their artifacts.
+//! Gates return result types; commands print them and `report` renders them.
+
+pub mod canary;
+pub mod probes;
+pub mod stage4;
+
+/// Milliseconds with µs precision, as artifacts write them.
+pub(crate) fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1000.0
+}
