@@ -53,6 +53,10 @@ pub enum Command {
     Probes(ProbesArgs),
     /// Check the environment against an example file; secret values masked.
     Envcheck(EnvcheckArgs),
+    /// Wire Stage 4 into release_gate/run_all.py and public/test2.html, reversibly.
+    Patch(PatchArgs),
+    /// Record a gate's row in public/test2.html (added, or updated in place).
+    Index(IndexArgs),
 }
 
 /// Load options shared by every command that generates load.
@@ -332,6 +336,80 @@ pub struct EnvcheckArgs {
     /// Example file naming the variables (NAME=value lines; `# optional` marks optional ones).
     #[arg(long, default_value = ".env.example", value_name = "FILE")]
     pub example: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(
+    after_help = "Files: release_gate/run_all.py (backup .bak_stage4_v040), public/test2.html, \
+    marker qa/_aggregate/stage4_patch_applied.txt.\n\
+    Exit codes: 0 done or nothing to do, 1 drifted or inconsistent, 2 missing or unrecognised files."
+)]
+pub struct PatchArgs {
+    #[command(subcommand)]
+    pub action: PatchAction,
+
+    /// Project root.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+
+    /// Show the diff of what would change; write nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Roll back even files edited since apply (the edited versions are saved beside them).
+    #[arg(long, global = true)]
+    pub force: bool,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchAction {
+    /// Insert the Stage 4 tail-runner and the stage3/stage4 rows (idempotent).
+    Apply,
+    /// Restore the patched files byte for byte; remove the backups, rows and marker.
+    Rollback,
+    /// Applied or not, drift since apply, backups, rows; exit 1 if drifted or half-applied.
+    Status,
+    /// The unified diff apply would make (with --rollback: that rollback would make).
+    Diff {
+        #[arg(long)]
+        rollback: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+// `--version` here is the row's version, as the seeds' scripts name it.
+#[command(disable_version_flag = true)]
+pub struct IndexArgs {
+    /// Project root (public/test2.html lives under it).
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+
+    /// Section id: the h2 id and the table's data-pack (stage3, stage4, ...).
+    #[arg(long)]
+    pub stage: String,
+
+    /// Section title when the section is new [default: from the stage].
+    #[arg(long)]
+    pub title: Option<String>,
+
+    /// The row's version, e.g. v0.4.0 (a row with this version is updated in place).
+    #[arg(long)]
+    pub version: String,
+
+    #[arg(long)]
+    pub description: String,
+
+    /// The "link" column's href.
+    #[arg(long, default_value = "/")]
+    pub link: String,
+
+    /// A path (linked) or a command (shown as code).
+    #[arg(long)]
+    pub code: String,
+
+    /// Path of the evidence, e.g. /qa/stage4/v0.4.0/summary.json.
+    #[arg(long)]
+    pub test: String,
 }
 
 /// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.

@@ -26,6 +26,7 @@ pub mod http;
 pub mod load;
 pub mod logging;
 pub mod measure;
+pub mod patch;
 pub mod report;
 pub mod serve;
 pub mod sign;

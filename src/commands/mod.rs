@@ -4,7 +4,9 @@
 pub mod canary;
 pub mod demo;
 pub mod envcheck;
+pub mod index;
 pub mod merge;
+pub mod patch;
 pub mod probes;
 pub mod serve;
 pub mod stage4;
@@ -23,6 +25,8 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
         Command::Stage4(args) => stage4::run(&args),
         Command::Probes(args) => probes::run(&args),
         Command::Envcheck(args) => envcheck::run(&args),
+        Command::Patch(args) => patch::run(&args),
+        Command::Index(args) => index::run(&args),
     }
 }
 

@@ -1,0 +1,74 @@
+//! `golive index`: records a gate's row in public/test2.html, atomically.
+
+use anyhow::Context;
+
+use crate::cli::IndexArgs;
+use crate::exit::{self, Exit, Failure};
+use crate::patch::html::{self, Change, Row, Section};
+use crate::patch::project::TEST2;
+use crate::report::artifact::write_atomic;
+
+/// "stage4" → "Stage 4"; other ids are used as they are.
+fn default_title(stage: &str) -> String {
+    match stage {
+        "stage3" => Section::stage3().title,
+        "stage4" => Section::stage4().title,
+        s => match s.strip_prefix("stage") {
+            Some(n) if !n.is_empty() => format!("Stage {n}"),
+            _ => s.to_string(),
+        },
+    }
+}
+
+pub fn run(args: &IndexArgs) -> exit::Result<Exit> {
+    if args.stage.is_empty()
+        || !args
+            .stage
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "--stage '{}': use letters, digits, - or _ (e.g. stage4)",
+            args.stage
+        )));
+    }
+    let path = args.root.join(TEST2);
+    let page = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| Failure::usage(anyhow::anyhow!("{} is not UTF-8 text", path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => html::minimal_page(),
+        Err(e) => {
+            return Err(Failure::runtime(
+                anyhow::Error::new(e).context(format!("reading {}", path.display())),
+            ))
+        }
+    };
+    let section = Section {
+        id: args.stage.clone(),
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| default_title(&args.stage)),
+    };
+    let row = Row {
+        version: args.version.clone(),
+        description: args.description.clone(),
+        link: args.link.clone(),
+        code: args.code.clone(),
+        test: args.test.clone(),
+    };
+    let (out, change) = html::upsert(&page, &section, &row);
+    if change != Change::Unchanged || !path.exists() {
+        write_atomic(&path, out.as_bytes())
+            .with_context(|| format!("updating {}", path.display()))
+            .map_err(Failure::runtime)?;
+    }
+    let what = match change {
+        Change::Unchanged => "already up to date",
+        Change::RowUpdated => "row updated in place",
+        Change::RowAdded => "row added",
+        Change::SectionAdded => "section added",
+    };
+    println!("{}: {} {} {what}", path.display(), args.stage, args.version);
+    Ok(Exit::Pass)
+}

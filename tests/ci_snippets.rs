@@ -1,0 +1,99 @@
+//! The CI snippets parse as YAML and say what they promise; run_and_save.sh keeps the
+//! gate's exit code and records the run.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn load(rel: &str) -> Yaml {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    assert_eq!(docs.len(), 1, "{rel}");
+    docs.remove(0)
+}
+
+fn steps_text(doc: &Yaml) -> String {
+    let jobs = doc["jobs"].as_hash().expect("jobs");
+    let mut out = String::new();
+    for (_, job) in jobs {
+        for step in job["steps"].as_vec().expect("steps") {
+            out.push_str(step["run"].as_str().unwrap_or(""));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn snippets_are_valid_workflows() {
+    for rel in [
+        "ci/snippets/stage3_pipeline.yml",
+        "ci/snippets/stage4_pipeline.yml",
+        "ci/stage4_gate.yml",
+    ] {
+        let doc = load(rel);
+        assert!(doc["name"].as_str().is_some(), "{rel}: name");
+        assert!(!doc["on"].is_badvalue(), "{rel}: on");
+        let steps = steps_text(&doc);
+        assert!(
+            steps.contains("cargo install --locked --path"),
+            "{rel} builds golive from source"
+        );
+    }
+}
+
+#[test]
+fn the_gate_workflow_requires_urls_and_live_providers() {
+    let doc = load("ci/stage4_gate.yml");
+    let inputs = &doc["on"]["workflow_dispatch"]["inputs"];
+    for input in ["base_url", "health_url"] {
+        assert_eq!(inputs[input]["required"].as_bool(), Some(true), "{input}");
+    }
+    let env = &doc["jobs"]["stage4-gate"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("golive stage4"))
+        })
+        .unwrap()["env"];
+    assert_eq!(env["EXPECT_LIVE"].as_str(), Some("1"));
+    assert_eq!(env["ALLOW_PROVIDER_MOCK"].as_str(), Some("0"));
+    assert!(steps_text(&load("ci/snippets/stage3_pipeline.yml")).contains("golive stage3"));
+}
+
+#[test]
+fn run_and_save_keeps_the_gate_exit_code_and_records_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/run_and_save.sh");
+    let run_script = |prod_url: &str| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script)
+            .env("GOLIVE_BIN", env!("CARGO_BIN_EXE_golive"))
+            .env("PROJECT_ROOT", dir.path())
+            .env("PROD_URL", prod_url)
+            .env_remove("HEALTH_URL")
+            .env_remove("EXPECT_LIVE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        run_with(cmd, Duration::from_secs(60))
+    };
+    let down = run_script(&format!("http://{}", closed_port()));
+    assert_eq!(down.code, 1, "{}{}", down.stdout, down.stderr);
+    assert!(
+        down.stdout.contains("== qa/stage4/v0.4.0/summary.json"),
+        "{}",
+        down.stdout
+    );
+    let page = std::fs::read_to_string(dir.path().join("public/test2.html")).unwrap();
+    assert!(page.contains("(last run: FAIL)"), "{page}");
+    assert!(dir.path().join("qa/stage4/v0.4.0/tests.txt").exists());
+}
