@@ -9,7 +9,7 @@ use golive::patch::runall;
 
 fn big_run_all() -> String {
     let mut s = String::from("import subprocess\nimport sys\n\n");
-    for i in 0..2_000 {
+    for i in 0..2_500 {
         s.push_str(&format!("\ndef pack_{i}():\n    \"\"\"Pack {i}.\"\"\"\n    return subprocess.call([sys.executable, \"packs/p{i}.py\"])\n"));
     }
     s.push_str("\n\ndef main():\n    sys.exit(0)\n\n\nif __name__ == \"__main__\":\n    main()\n");
