@@ -57,6 +57,12 @@ pub enum Command {
     Patch(PatchArgs),
     /// Record a gate's row in public/test2.html (added, or updated in place).
     Index(IndexArgs),
+    /// Request checks against a base URL: the seed's five, or a TOML checks file.
+    Smoke(SmokeArgs),
+    /// Mint an HS256 test token; the secret is read from the environment only.
+    Jwt(JwtArgs),
+    /// Stage 3 – Staging Pilot: smoke checks, then the release gate in API mode.
+    Stage3(Stage3Args),
 }
 
 /// Load options shared by every command that generates load.
@@ -410,6 +416,99 @@ pub struct IndexArgs {
     /// Path of the evidence, e.g. /qa/stage4/v0.4.0/summary.json.
     #[arg(long)]
     pub test: String,
+}
+
+/// Where smoke checks go and which ones.
+#[derive(Args, Debug, Clone)]
+pub struct SmokeTargetArgs {
+    /// Base URL of the API.
+    #[arg(long, env = "OI_BASE_URL", default_value = "http://127.0.0.1:8000")]
+    pub base: String,
+
+    /// Health endpoint for the default health check [default: BASE/health].
+    #[arg(long, env = "HEALTH_URL")]
+    pub health_url: Option<String>,
+
+    /// TOML checks file (see the README) [default: the seed's five checks].
+    #[arg(long, value_name = "FILE")]
+    pub checks: Option<PathBuf>,
+
+    /// Per request.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Let 5xx responses pass the run-wide zero-5xx rule.
+    #[arg(long)]
+    pub allow_5xx: bool,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SmokeArgs {
+    #[command(flatten)]
+    pub target: SmokeTargetArgs,
+
+    /// Write smoke_results.json to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  \
+    export TENANT_1_SUPABASE_JWT_SECRET=...\n  \
+    eval \"$(golive jwt --secret-env TENANT_1_SUPABASE_JWT_SECRET --sub hod@example.test --role chief_engineer --name HOD_JWT)\"")]
+pub struct JwtArgs {
+    /// Environment variable holding the HMAC secret (never a flag: flags end up in shell history).
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: String,
+
+    /// The `sub` claim.
+    #[arg(long)]
+    pub sub: String,
+
+    /// The `role` claim.
+    #[arg(long)]
+    pub role: Option<String>,
+
+    /// Lifetime: `exp` = now + TTL.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub ttl: Duration,
+
+    /// Extra claim, repeatable: k=v (v as JSON when it parses, else a string).
+    #[arg(long = "claim", value_name = "K=V")]
+    pub claims: Vec<String>,
+
+    /// Variable name in the printed `export NAME=...` [default: ROLE_JWT, else TEST_JWT].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Stage3Args {
+    #[command(flatten)]
+    pub target: SmokeTargetArgs,
+
+    /// HOME_API for the release gate (API mode).
+    #[arg(long, env = "HOME_API", default_value = "1")]
+    pub home_api: String,
+
+    /// Release gate command, run with sh from --root [default: python3 release_gate/run_all.py].
+    #[arg(long, value_name = "CMD")]
+    pub gate_cmd: Option<String>,
+
+    /// Kill the gate (and its process group) after this long.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub gate_timeout: Duration,
+
+    /// Project root: where the gate runs.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+
+    /// Artifact directory (relative paths are under --root).
+    #[arg(long, default_value = "qa/stage3/v0.3.0", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.

@@ -12,6 +12,7 @@
 //! - [`report`]: results rendered as text or JSON; atomic artifact writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
+//! - [`jwt`]: HS256 test tokens.
 //! - [`commands`]: one module per subcommand, wiring the above together.
 //! - [`exit`]: exit codes and the error type that carries one.
 //! - [`logging`]: golive's own events on stderr (text or JSON).
@@ -23,6 +24,7 @@ pub mod config;
 pub mod exit;
 pub mod gates;
 pub mod http;
+pub mod jwt;
 pub mod load;
 pub mod logging;
 pub mod measure;

@@ -250,8 +250,8 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert!(matches!(run.code, 0 | 3), "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout.matches("verdict: ").count(),
-        3,
-        "two stress runs and a canary: {}",
+        4,
+        "two stress runs, a smoke run and a canary: {}",
         run.stdout
     );
     assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);

@@ -7,3 +7,4 @@ pub mod headers;
 pub mod health;
 pub mod probe;
 pub mod providers;
+pub mod smoke;

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 
 use crate::http::{fetch, ClientOptions, Connector, RequestTemplate, SetupError, Target};
@@ -44,11 +45,31 @@ pub async fn get(
     client: &ClientOptions,
     timeout: Duration,
 ) -> Result<Probed, ProbeError> {
+    send(
+        target,
+        client,
+        Method::GET,
+        Vec::new(),
+        Bytes::new(),
+        timeout,
+    )
+    .await
+}
+
+/// Sends one request on a fresh connection within `timeout`.
+pub async fn send(
+    target: &Target,
+    client: &ClientOptions,
+    method: Method,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+    timeout: Duration,
+) -> Result<Probed, ProbeError> {
     let start = Instant::now();
     let attempt = async {
         let connector = Connector::new(target, client).await?;
         let mut conn = connector.connect().await.map_err(ProbeError::Transport)?;
-        let template = RequestTemplate::new(target, Method::GET, [], Bytes::new(), client.http2);
+        let template = RequestTemplate::new(target, method, headers, body, client.http2);
         fetch(&mut conn, template.build(), MAX_BODY)
             .await
             .map_err(ProbeError::Transport)

@@ -9,9 +9,11 @@ use bytes::Bytes;
 use http::Method;
 use tokio::sync::oneshot;
 
+use crate::checks::smoke::default_checks;
 use crate::cli::{ClientArgs, DemoArgs, Stage4Args};
 use crate::config::{parse_slos, StressConfig};
 use crate::exit::{self, Exit, Failure};
+use crate::gates::smoke::{self, SmokePlan};
 use crate::gates::{canary, stage4};
 use crate::http::{ClientOptions, RequestTemplate, Target};
 use crate::load::{Control, LoadPlan};
@@ -121,6 +123,21 @@ pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
     }
 
     let base = format!("http://{}", server.addr);
+    let smoke_plan = SmokePlan {
+        base: Target::parse(&base).expect("the demo URL is valid"),
+        checks: default_checks(&format!("{base}/health")),
+        zero_5xx: true,
+        timeout: Duration::from_secs(5),
+        client: ClientOptions::default(),
+    };
+    println!("golive smoke  {base}  (the seed's five checks)");
+    let no_env = |_: &str| None;
+    let smoke = rt.block_on(smoke::run(&smoke_plan, &no_env, |c| {
+        println!("{}", gates::smoke_check(c))
+    }));
+    print!("{}", gates::smoke_summary(&smoke));
+    worst = worse(worst, if smoke.ok() { Exit::Pass } else { Exit::Fail });
+    println!();
     let stage4_args = Stage4Args {
         prod_url: base.clone(),
         health_url: None,

@@ -5,10 +5,13 @@ pub mod canary;
 pub mod demo;
 pub mod envcheck;
 pub mod index;
+pub mod jwt;
 pub mod merge;
 pub mod patch;
 pub mod probes;
 pub mod serve;
+pub mod smoke;
+pub mod stage3;
 pub mod stage4;
 pub mod stress;
 
@@ -27,6 +30,9 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
         Command::Envcheck(args) => envcheck::run(&args),
         Command::Patch(args) => patch::run(&args),
         Command::Index(args) => index::run(&args),
+        Command::Smoke(args) => smoke::run(&args),
+        Command::Jwt(args) => jwt::run(&args),
+        Command::Stage3(args) => stage3::run(&args),
     }
 }
 

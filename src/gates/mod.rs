@@ -3,6 +3,8 @@
 
 pub mod canary;
 pub mod probes;
+pub mod smoke;
+pub mod stage3;
 pub mod stage4;
 
 /// Milliseconds with µs precision, as artifacts write them.

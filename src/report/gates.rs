@@ -168,3 +168,75 @@ pub fn stage4_tests_txt(s: &Stage4Summary) -> String {
     let _ = writeln!(out, "\nStatus: {}", s.status);
     out
 }
+
+/// One smoke check, as printed while the run goes.
+pub fn smoke_check(c: &crate::gates::smoke::CheckResult) -> String {
+    let code = c.status_code.map_or("---".into(), |s| s.to_string());
+    let repeat = c
+        .repeat_status_code
+        .map(|s| format!(" then {s}"))
+        .unwrap_or_default();
+    let why = c
+        .reason
+        .as_deref()
+        .map(|r| format!("  {r}"))
+        .unwrap_or_default();
+    format!(
+        "{} {:<32} {code}{repeat} {:>10}{why}",
+        mark(c.passed()),
+        c.check,
+        ms2(c.latency_ms)
+    )
+}
+
+pub fn smoke_summary(r: &crate::gates::smoke::SmokeResults) -> String {
+    let rule = if r.zero_5xx {
+        format!(" · {} 5xx (zero_5xx)", r.five_xx_count)
+    } else {
+        format!(" · {} 5xx", r.five_xx_count)
+    };
+    format!(
+        "\n  {}/{} checks passed{rule}\nverdict: {}\n",
+        r.passed, r.total, r.status
+    )
+}
+
+/// Stage 3 tests.txt.
+pub fn stage3_tests_txt(s: &crate::gates::stage3::Stage3Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Stage 3 — Staging Pilot (v0.3.0)");
+    let _ = writeln!(out, "Started: {}\nFinished: {}", s.started, s.finished);
+    let _ = writeln!(
+        out,
+        "Base URL: {}\nHealth URL: {}\n",
+        s.base_url, s.health_url
+    );
+    for c in &s.smoke.checks {
+        let _ = writeln!(out, "{}", smoke_check(c));
+    }
+    let passed = s.smoke.checks.iter().filter(|c| c.passed()).count();
+    let _ = writeln!(
+        out,
+        "\n{} Smoke: {passed}/{} passed, {} 5xx",
+        mark(s.smoke.status == "PASS"),
+        s.smoke.checks.len(),
+        s.smoke.five_xx_count
+    );
+    let gate_ok = s.release_gate_exit_code == Some(0);
+    let gate = match (s.release_gate_exit_code, s.release_gate_timed_out) {
+        (_, true) => "killed after the timeout".to_string(),
+        (Some(code), _) => format!("exit {code}"),
+        (None, _) => "did not run".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{} Release gate (API mode, `{}`): {gate}",
+        mark(gate_ok),
+        s.release_gate_command
+    );
+    for f in &s.failures {
+        let _ = writeln!(out, "   {f}");
+    }
+    let _ = writeln!(out, "\nStatus: {}", s.status);
+    out
+}
