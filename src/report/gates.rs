@@ -39,20 +39,7 @@ pub fn canary_summary(r: &CanaryResult) -> String {
         ms2(r.p95_ms)
     );
     for v in &r.slos {
-        let observed = v
-            .observed
-            .map_or("-".into(), |o| format!("{o:.2} {}", v.unit));
-        let reason = v
-            .reason
-            .as_deref()
-            .map(|r| format!("  ({r})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  SLO {:<16}{observed:>14}  {}{reason}",
-            v.slo,
-            v.outcome.as_str()
-        );
+        let _ = writeln!(out, "{}", super::text::slo_line(v));
     }
     let verdict = if r.interrupted {
         "INTERRUPTED"

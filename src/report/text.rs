@@ -54,6 +54,21 @@ fn verdict_value(v: &Verdict) -> String {
     }
 }
 
+/// One SLO verdict: expression, observed value, outcome and why if inconclusive.
+pub fn slo_line(v: &Verdict) -> String {
+    let reason = v
+        .reason
+        .as_deref()
+        .map(|why| format!("  ({why})"))
+        .unwrap_or_default();
+    format!(
+        "  SLO {:<16}{:>16}  {}{reason}",
+        v.slo,
+        verdict_value(v),
+        v.outcome.as_str()
+    )
+}
+
 /// Renders a stress report for a terminal.
 pub fn stress(r: &StressReport) -> String {
     let s = &r.settings;
@@ -172,18 +187,7 @@ pub fn stress(r: &StressReport) -> String {
     }
     out.push('\n');
     for v in &r.slos {
-        let reason = v
-            .reason
-            .as_deref()
-            .map(|why| format!("  ({why})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  SLO {:<16}{:>16}  {}{reason}",
-            v.slo,
-            verdict_value(v),
-            v.outcome.as_str()
-        );
+        let _ = writeln!(out, "{}", slo_line(v));
     }
     let mut verdict = format!("verdict: {}", r.verdict.as_str());
     if r.interrupted {
