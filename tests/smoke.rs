@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use golive::commands::demo::BackgroundServer;
 use golive::gates::smoke::SmokeResults;
 use golive::gates::stage3::Stage3Summary;
+use golive::serve::BackgroundServer;
 use golive::serve::ServeOptions;
 
 const SECRET: &str = "whsec_smoke_test_SECRET_9f2c";

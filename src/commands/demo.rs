@@ -1,13 +1,10 @@
 //! `golive demo`: starts the embedded target on an ephemeral loopback port and runs
 //! golive against it, so a newcomer sees real output with nothing else running.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context;
 use bytes::Bytes;
 use http::Method;
-use tokio::sync::oneshot;
 
 use crate::checks::smoke::default_checks;
 use crate::cli::{ClientArgs, DemoArgs, Stage4Args};
@@ -18,57 +15,7 @@ use crate::gates::{canary, stage4};
 use crate::http::{ClientOptions, RequestTemplate, Target};
 use crate::load::{Control, LoadPlan};
 use crate::report::{artifact, gates, text};
-use crate::serve::{serve, ServeOptions};
-
-/// The embedded target running on its own thread and runtime, so it does not share a
-/// core's scheduler with the generator it is measured by.
-pub struct BackgroundServer {
-    pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl BackgroundServer {
-    pub fn start(opts: ServeOptions) -> anyhow::Result<BackgroundServer> {
-        let std_listener =
-            std::net::TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
-        std_listener.set_nonblocking(true)?;
-        let addr = std_listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("golive-serve".into())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("server runtime");
-                rt.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(std_listener).expect("listener");
-                    serve(listener, opts, async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-                });
-            })?;
-        Ok(BackgroundServer {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for BackgroundServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
+use crate::serve::{BackgroundServer, ServeOptions};
 
 fn demo_config(url: &str, plan: LoadPlan) -> StressConfig {
     let target = Target::parse(url).expect("the demo URL is valid");

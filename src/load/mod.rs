@@ -226,9 +226,11 @@ pub fn process_cpu() -> Duration {
 /// golive's own address space; getrusage's ru_maxrss would also count the parent's
 /// memory at fork (e.g. cargo's, under `cargo run`), since Linux keeps it across exec.
 pub fn peak_rss_kb() -> u64 {
-    let from_proc = std::fs::read_to_string("/proc/self/status").ok().and_then(|status| {
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    });
+    let from_proc = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        });
     from_proc.unwrap_or_else(|| rusage().ru_maxrss.max(0) as u64)
 }

@@ -4,14 +4,17 @@
 mod routes;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 pub use crate::cli::HealthMode;
 
@@ -95,5 +98,54 @@ pub async fn serve(listener: TcpListener, opts: ServeOptions, shutdown: impl Fut
 impl State {
     fn count_request(&self) -> u64 {
         self.requests.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// The embedded target running on its own thread and runtime, so it does not share a
+/// core's scheduler with the generator it is measured by.
+pub struct BackgroundServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundServer {
+    pub fn start(opts: ServeOptions) -> anyhow::Result<BackgroundServer> {
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("golive-serve".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("server runtime");
+                rt.block_on(async move {
+                    let listener = TcpListener::from_std(std_listener).expect("listener");
+                    serve(listener, opts, async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+                });
+            })?;
+        Ok(BackgroundServer {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
