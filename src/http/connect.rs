@@ -69,14 +69,14 @@ enum Sender {
 
 /// An open connection, ready to carry requests one at a time.
 pub struct Conn {
-    sender: Sender,
+    sender: SenderHandle,
     driver: Option<Driver>,
 }
 
 impl Conn {
     fn new(sender: Sender, driver: Driver) -> Conn {
         Conn {
-            sender,
+            sender: SenderHandle(sender),
             driver: Some(driver),
         }
     }
@@ -88,8 +88,7 @@ impl Conn {
         Fut: Future<Output = T> + 'a,
     {
         let Conn { sender, driver } = self;
-        let handle: &'a mut SenderHandle = SenderHandle::wrap(sender);
-        let mut fut = std::pin::pin!(f(handle));
+        let mut fut = std::pin::pin!(f(sender));
         std::future::poll_fn(|cx| {
             if let Poll::Ready(out) = fut.as_mut().poll(cx) {
                 return Poll::Ready(out);
@@ -116,7 +115,7 @@ impl Conn {
             }
         }
         self.driver.is_none()
-            || match &self.sender {
+            || match &self.sender.0 {
                 Sender::H1(s) => s.is_closed(),
                 Sender::H2(s) => s.is_closed(),
             }
@@ -124,15 +123,9 @@ impl Conn {
 }
 
 /// The sending half of a [`Conn`], usable inside [`Conn::drive`].
-#[repr(transparent)]
 pub struct SenderHandle(Sender);
 
 impl SenderHandle {
-    fn wrap(sender: &mut Sender) -> &mut SenderHandle {
-        // SAFETY: SenderHandle is a repr(transparent) wrapper around Sender.
-        unsafe { &mut *(sender as *mut Sender as *mut SenderHandle) }
-    }
-
     pub async fn ready(&mut self) -> Result<(), hyper::Error> {
         match &mut self.0 {
             Sender::H1(s) => s.ready().await,
