@@ -7,8 +7,9 @@
 //! - [`load`]: the load engine: one worker loop for closed and open (constant-rate) runs.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
-//! - [`checks`]: health contract, security headers, provider config, env files; one-shot probes.
-//! - [`gates`]: canary, probes and Stage 4: checks orchestrated, artifacts written.
+//! - [`checks`]: health contract, security headers, provider config, env files, smoke specs; one-shot probes.
+//! - [`gates`]: canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated, artifacts written.
+//! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups, rollback.
 //! - [`report`]: results rendered as text or JSON; atomic artifact writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
