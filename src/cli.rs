@@ -37,16 +37,18 @@ pub enum LogFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Load a URL (closed loop or constant rate) and judge SLOs.
-    Stress(Box<StressArgs>),
-    /// Run the embedded target server (the seeds' backend endpoints).
-    Serve(ServeArgs),
     /// Start the embedded target and run golive against it: nothing else needed.
     Demo(DemoArgs),
+    /// Load a URL (closed loop or constant rate) and judge SLOs.
+    Stress(Box<StressArgs>),
     /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
     Merge(MergeArgs),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
     Canary(CanaryArgs),
+    /// Request checks against a base URL: the seed's five, or a TOML checks file.
+    Smoke(SmokeArgs),
+    /// Stage 3 – Staging Pilot: smoke checks, then the release gate in API mode.
+    Stage3(Stage3Args),
     /// Stage 4 – Production Go-Live Readiness, artifacts under qa/stage4/v0.4.0.
     Stage4(Stage4Args),
     /// Kubernetes-style probes: /health/live, /health/ready, /health/startup.
@@ -57,12 +59,10 @@ pub enum Command {
     Patch(PatchArgs),
     /// Record a gate's row in public/test2.html (added, or updated in place).
     Index(IndexArgs),
-    /// Request checks against a base URL: the seed's five, or a TOML checks file.
-    Smoke(SmokeArgs),
     /// Mint an HS256 test token; the secret is read from the environment only.
     Jwt(JwtArgs),
-    /// Stage 3 – Staging Pilot: smoke checks, then the release gate in API mode.
-    Stage3(Stage3Args),
+    /// Run the embedded target server (the seeds' backend endpoints).
+    Serve(ServeArgs),
 }
 
 /// Load options shared by every command that generates load.

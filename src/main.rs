@@ -32,6 +32,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::SUCCESS
         }
+        // A bare `golive` or `golive patch`: the help is the useful answer.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Exit::Usage.into()
+        }
         _ => {
             let rendered = e.render().to_string();
             let first = rendered
