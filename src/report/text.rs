@@ -54,6 +54,16 @@ fn verdict_value(v: &Verdict) -> String {
     }
 }
 
+/// `200 ×1990 · 500 ×10`, or `empty` when there is nothing to count.
+fn counts<'a>(items: impl Iterator<Item = (&'a str, u64)>, empty: &str) -> String {
+    let parts: Vec<String> = items.map(|(k, n)| format!("{k} ×{n}")).collect();
+    if parts.is_empty() {
+        empty.to_string()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 /// One SLO verdict: expression, observed value, outcome and why if inconclusive.
 pub fn slo_line(v: &Verdict) -> String {
     let reason = v
@@ -133,35 +143,14 @@ pub fn stress(r: &StressReport) -> String {
     }
     out.push('\n');
 
-    let statuses: Vec<String> = res
-        .status_codes
-        .iter()
-        .map(|(c, n)| format!("{c} ×{n}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  status      {}",
-        if statuses.is_empty() {
-            "-".into()
-        } else {
-            statuses.join(" · ")
-        }
-    );
-    let errors: Vec<String> = res
+    let statuses = res.status_codes.iter().map(|(c, n)| (c.as_str(), *n));
+    let _ = writeln!(out, "  status      {}", counts(statuses, "-"));
+    let errors = res
         .errors
         .iter()
         .filter(|(_, &n)| n > 0)
-        .map(|(k, n)| format!("{k} ×{n}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  errors      {}",
-        if errors.is_empty() {
-            "none".into()
-        } else {
-            errors.join(" · ")
-        }
-    );
+        .map(|(k, n)| (k.as_str(), *n));
+    let _ = writeln!(out, "  errors      {}", counts(errors, "none"));
     if let Some(sch) = &res.schedule {
         let _ = writeln!(
             out,
