@@ -385,7 +385,6 @@ impl<'a> Observed<'a> {
     pub fn of(m: &'a Measurement) -> Observed<'a> {
         let summary_counts =
             |lo: u16, hi: u16| -> u64 { m.status.range(lo..=hi).map(|(_, n)| n).sum() };
-        let s = m.schedule;
         Observed {
             latency: Latencies::Hist(&m.success),
             finished: m.finished(),
@@ -394,9 +393,7 @@ impl<'a> Observed<'a> {
             status_5xx: summary_counts(500, 999),
             errors: m.errors_total(),
             rps: m.throughput_rps(),
-            generator_saturated: m.intended_rps.is_some()
-                && s.late_wakeups >= 5
-                && s.late_wakeups * 100 > m.sent,
+            generator_saturated: m.generator_saturated(),
         }
     }
 }

@@ -10,7 +10,7 @@ use http::{HeaderMap, Method};
 use crate::http::{fetch, ClientOptions, Connector, RequestTemplate, SetupError, Target};
 use crate::measure::ErrorKind;
 
-/// Bodies beyond this are counted but not kept: health bodies are small.
+/// Bodies beyond this are read but not kept: health bodies are small.
 const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone, Debug)]

@@ -13,10 +13,9 @@ use crate::slo::Slo;
 
 /// HEALTH_URL, else PROD_URL + /health, else the embedded target's default.
 pub fn default_health_url(env: impl Fn(&str) -> Option<String>) -> String {
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    non_empty("HEALTH_URL")
-        .or_else(|| non_empty("PROD_URL").map(|p| format!("{}/health", p.trim_end_matches('/'))))
-        .unwrap_or_else(|| "http://127.0.0.1:8000/health".into())
+    let prod = env("PROD_URL").filter(|p| !p.trim().is_empty());
+    let base = prod.as_deref().unwrap_or("http://127.0.0.1:8000");
+    super::health_url(base, env("HEALTH_URL").as_deref())
 }
 
 pub fn plan(args: &CanaryArgs) -> exit::Result<CanaryPlan> {

@@ -36,6 +36,14 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
     }
 }
 
+/// The health endpoint: the one given (flag or HEALTH_URL) when non-empty, else BASE/health.
+pub(crate) fn health_url(base: &str, given: Option<&str>) -> String {
+    match given.filter(|u| !u.trim().is_empty()) {
+        Some(u) => u.to_string(),
+        None => format!("{}/health", base.trim_end_matches('/')),
+    }
+}
+
 /// A runtime for the coordinating side of a command (the load has its own threads).
 pub(crate) fn runtime() -> exit::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()

@@ -14,13 +14,8 @@ use crate::report::{artifact, gates};
 pub fn plan(args: &SmokeTargetArgs) -> exit::Result<(SmokePlan, String)> {
     let base = Target::parse(&args.base)
         .map_err(|e| Failure::usage(anyhow::anyhow!("--base / OI_BASE_URL: {e}")))?;
-    let health_url = match args.health_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        Some(u) => {
-            Target::parse(u).map_err(|e| Failure::usage(anyhow::anyhow!("HEALTH_URL: {e}")))?;
-            u.to_string()
-        }
-        None => format!("{}/health", args.base.trim_end_matches('/')),
-    };
+    let health_url = super::health_url(&args.base, args.health_url.as_deref());
+    Target::parse(&health_url).map_err(|e| Failure::usage(anyhow::anyhow!("HEALTH_URL: {e}")))?;
     let (checks, zero_5xx, timeout): (Vec<CheckSpec>, bool, Duration) = match &args.checks {
         None => (spec::default_checks(&health_url), true, args.timeout),
         Some(path) => {

@@ -15,10 +15,7 @@ use crate::slo::Slo;
 pub fn plan(args: &Stage4Args) -> exit::Result<Stage4Plan> {
     let base = Target::parse(&args.prod_url)
         .map_err(|e| Failure::usage(anyhow::anyhow!("PROD_URL: {e}")))?;
-    let health_url = match args.health_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        Some(u) => u.to_string(),
-        None => format!("{}/health", args.prod_url.trim_end_matches('/')),
-    };
+    let health_url = super::health_url(&args.prod_url, args.health_url.as_deref());
     let health = Target::parse(&health_url)
         .map_err(|e| Failure::usage(anyhow::anyhow!("HEALTH_URL: {e}")))?;
     let expect_live = args.expect_live.unwrap_or(false);

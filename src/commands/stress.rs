@@ -189,7 +189,7 @@ fn settings(cfg: &StressConfig) -> RunSettings {
         method: cfg.template.method().to_string(),
         model: if p.rate.is_some() { "open" } else { "closed" }.into(),
         concurrency: p.concurrency,
-        threads: p.threads.clamp(1, p.concurrency),
+        threads: p.effective_threads(),
         requests: p.requests,
         duration_s: p.duration.map(|d| d.as_secs_f64()),
         rate_rps: p.rate,

@@ -41,14 +41,12 @@ async fn read_to_end(resp: http::Response<hyper::body::Incoming>) -> Result<Exch
 }
 
 /// A response kept for inspection (health checks, headers): at most `max_body` bytes
-/// of the body are kept, the rest is read and counted.
+/// of the body are kept, the rest is read and dropped.
 #[derive(Clone, Debug)]
 pub struct Fetched {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
-    pub body_bytes: u64,
-    pub truncated: bool,
 }
 
 pub async fn fetch(
@@ -70,11 +68,9 @@ async fn keep_body(
 ) -> Result<Fetched, ErrorKind> {
     let (parts, mut body) = resp.into_parts();
     let mut kept = BytesMut::new();
-    let mut body_bytes = 0u64;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| classify(&e))?;
         if let Some(data) = frame.data_ref() {
-            body_bytes += data.len() as u64;
             let room = max_body.saturating_sub(kept.len());
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
@@ -82,9 +78,7 @@ async fn keep_body(
     Ok(Fetched {
         status: parts.status.as_u16(),
         headers: parts.headers,
-        truncated: body_bytes > kept.len() as u64,
         body: kept.freeze(),
-        body_bytes,
     })
 }
 

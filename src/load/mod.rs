@@ -55,6 +55,11 @@ impl LoadPlan {
         }
     }
 
+    /// Threads actually used: at least one, at most one per connection.
+    pub fn effective_threads(&self) -> u32 {
+        self.threads.clamp(1, self.concurrency.max(1))
+    }
+
     /// How long in-flight requests may finish after sending stops.
     pub fn grace(&self) -> Duration {
         self.timeout.min(Duration::from_secs(2))
@@ -98,7 +103,7 @@ pub fn start(plan: LoadPlan, template: RequestTemplate, connector: Connector) ->
         timeout: plan.timeout,
         start,
     });
-    let threads = plan.threads.clamp(1, plan.concurrency.max(1));
+    let threads = plan.effective_threads();
     let mut live = Vec::new();
     let mut handles = Vec::new();
     for i in 0..threads {

@@ -146,6 +146,13 @@ impl Measurement {
         (finished > 0).then(|| self.successes() as f64 * 100.0 / finished as f64)
     }
 
+    /// Open model: more than 1% of sends (and at least 5) found their connection idle
+    /// but the generator woke late. The verdict is then suspect.
+    pub fn generator_saturated(&self) -> bool {
+        let late = self.schedule.late_wakeups;
+        self.intended_rps.is_some() && late >= 5 && late * 100 > self.sent
+    }
+
     pub fn throughput_rps(&self) -> f64 {
         let secs = self.wall.as_secs_f64();
         if secs > 0.0 {
@@ -169,7 +176,7 @@ impl Measurement {
                 late_sends_pct: round3(pct(s.late_sends, sent)),
                 late_wakeups: s.late_wakeups,
                 max_send_lag_ms: us_to_ms(s.max_lag_us),
-                generator_saturated: s.late_wakeups >= 5 && s.late_wakeups * 100 > sent,
+                generator_saturated: self.generator_saturated(),
             }
         });
         Summary {
