@@ -149,7 +149,6 @@ fn bad_input_exits_2_with_one_line() {
             "/nonexistent/body.json",
         ],
         &["stress"],
-        &["stress", "http://no-such-host.invalid/", "-n", "1"],
         &["no-such-command"],
     ];
     for args in cases {
