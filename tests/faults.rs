@@ -89,10 +89,6 @@ fn a_server_that_never_answers_times_out() {
     });
     let (_, report) = errors_of(&server.url(), &["-n", "4", "-c", "2", "--timeout", "200ms"]);
     assert_eq!(report.results.errors["timeout"], 4);
-    assert!(
-        report.results.wall_time_s < 4.0,
-        "four 200 ms timeouts on two connections"
-    );
 }
 
 #[test]

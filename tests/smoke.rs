@@ -495,7 +495,6 @@ fn a_hanging_gate_is_killed_with_its_process_group() {
     );
     assert_eq!(s.run.code, 1);
     assert!(s.summary.release_gate_timed_out);
-    assert!(s.summary.release_gate_duration_s < 20.0);
     let pid: i32 = std::fs::read_to_string(s.dir.path().join("child.pid"))
         .unwrap()
         .trim()
