@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use golive::http::{RequestTemplate, Target};
-use golive::measure::{ErrorKind, LiveCounters, Measurement, Recorder};
+use golive::measure::{ErrorKind, LiveCounters, Measurement, Recorder, Response};
 use golive::slo::{Observed, Slo};
 
 /// Latencies spread over three decades, as a loaded service produces them.
@@ -27,7 +27,14 @@ fn measurement(n: u64, seconds: u64) -> Measurement {
         let done = start + Duration::from_millis(i * seconds * 1000 / n);
         let l = lat[(i % 1024) as usize];
         r.on_send();
-        r.on_response(done, l, l, if i % 100 == 0 { 503 } else { 200 }, 512);
+        r.on_response(Response {
+            done,
+            latency: l,
+            service: l,
+            without_lag: l,
+            status: if i % 100 == 0 { 503 } else { 200 },
+            bytes: 512,
+        });
     }
     r.finish()
 }
@@ -42,13 +49,14 @@ fn record(c: &mut Criterion) {
             i = (i + 1) & 1023;
             let l = lat[i];
             r.on_send();
-            r.on_response(
-                black_box(now),
-                black_box(l),
-                black_box(l),
-                black_box(200),
-                512,
-            );
+            r.on_response(black_box(Response {
+                done: now,
+                latency: l,
+                service: l,
+                without_lag: l,
+                status: 200,
+                bytes: 512,
+            }));
         })
     });
     c.bench_function("record/error", |b| {

@@ -3,7 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::logging::LogFormat;
+use crate::serve::HealthMode;
+
+const GLOBAL: &str = "Global options";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -13,26 +19,33 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "Tells a web team, with numbers, whether a release may go live.\n\n\
         Exit codes: 0 pass, 1 a check or SLO failed, 2 bad usage or input, \
         3 inconclusive, 4 golive could not run, 130 interrupted.",
+    after_help = "Start with `golive demo`: it runs every command against an embedded target.",
     propagate_version = true
 )]
 pub struct Cli {
     /// Format of golive's own log events on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "GOLIVE_LOG_FORMAT")]
+    #[arg(long, global = true, default_value = "text", env = "GOLIVE_LOG_FORMAT",
+          help_heading = GLOBAL,
+          value_parser = PossibleValuesParser::new(["text", "json"]).map(|s| s.parse::<LogFormat>().expect("listed")))]
     pub log_format: LogFormat,
 
     /// More log events on stderr (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
+
+    /// Colour on a terminal (auto), always, or never; NO_COLOR is honoured.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, help_heading = GLOBAL)]
+    pub color: ColorWhen,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    /// One JSON object per line, parseable by jq.
-    Json,
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,29 +76,40 @@ pub enum Command {
     Jwt(JwtArgs),
     /// Run the embedded target server (the seeds' backend endpoints).
     Serve(ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Example:\n  golive completions bash > /etc/bash_completion.d/golive")]
+    Completions(CompletionsArgs),
+    /// Print golive's man page (roff) to stdout.
+    #[command(after_help = "Example:\n  golive man > golive.1 && man ./golive.1")]
+    Man,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Load options shared by every command that generates load.
 #[derive(Args, Debug, Clone)]
 pub struct LoadArgs {
     /// Connections kept open, one request in flight on each.
-    #[arg(short = 'c', long, env = "CONCURRENCY", default_value_t = 10,
-          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(short = 'c', long, env = "CONCURRENCY", default_value = "10", value_parser = parse_connections)]
     pub concurrency: u32,
 
-    /// Total requests to send. With --duration, whichever comes first ends the run.
-    /// Default 200 when neither is given.
-    #[arg(short = 'n', long, env = "REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Total requests to send (SI suffixes: 10k, 1M). With --duration, whichever comes
+    /// first ends the run. Default 200 when neither is given (10s with --rate).
+    #[arg(short = 'n', long, env = "REQUESTS", value_parser = parse_count)]
     pub requests: Option<u64>,
 
     /// How long to send (e.g. 10s, 1m).
-    #[arg(short = 'd', long, value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(short = 'd', short_alias = 'z', long, value_parser = parse_duration, allow_hyphen_values = true)]
     pub duration: Option<Duration>,
 
     /// Open model: requests per second on a fixed schedule. Latency is measured from
     /// each request's intended send time, so a stalled server shows (coordinated
     /// omission corrected).
-    #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
+    #[arg(long, short = 'q', short_alias = 'R', value_parser = parse_rate, allow_hyphen_values = true)]
     pub rate: Option<f64>,
 
     /// Per-request timeout, send to last body byte (e.g. 300ms, 5s).
@@ -125,7 +149,7 @@ pub struct StressArgs {
     pub url: Option<String>,
 
     /// HTTP method.
-    #[arg(short = 'X', long, default_value = "GET")]
+    #[arg(short = 'X', short_alias = 'm', long, default_value = "GET")]
     pub method: String,
 
     /// Request header, repeatable. Values may reference the environment: ${NAME}.
@@ -154,20 +178,29 @@ pub struct StressArgs {
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 
-    /// Write settings, results and verdicts as JSON to FILE.
+    /// Write settings, results and verdicts as JSON to FILE (`-`: stdout, and the
+    /// human report goes to stderr).
     #[arg(long, env = "OUTPUT_JSON", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
-    /// Stop early once an SLO is lost for good (e.g. the 5xx budget is spent).
+    /// Stop at the first response after which an SLO can no longer hold (e.g. the
+    /// first 5xx under 5xx==0).
     #[arg(long)]
     pub abort_on_fail: bool,
 
-    /// No progress bar (it is also hidden when stderr is not a terminal).
+    /// No live progress on stderr.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// When stderr is not a terminal (CI, a pipe), print a status line this often.
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub status_interval: Duration,
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive serve --port 8000\n  \
+    golive serve --port 0 --latency 20ms --error-rate 0.01")]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, short = 'p', default_value_t = 8000)]
@@ -185,8 +218,9 @@ pub struct ServeArgs {
     #[arg(long, value_parser = parse_fraction, default_value_t = 0.0)]
     pub error_rate: f64,
 
-    /// What /health reports.
-    #[arg(long, value_enum, default_value_t = HealthMode::Ok)]
+    /// What /health reports: ok (200 ok), degraded (200 degraded), fail (503).
+    #[arg(long, default_value = "ok",
+          value_parser = PossibleValuesParser::new(["ok", "degraded", "fail"]).map(|s| s.parse::<HealthMode>().expect("listed")))]
     pub health: HealthMode,
 
     /// Serve / without a Content-Security-Policy header.
@@ -198,17 +232,8 @@ pub struct ServeArgs {
     pub threads: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum HealthMode {
-    /// 200 {"status":"ok"}
-    Ok,
-    /// 200 {"status":"degraded"}
-    Degraded,
-    /// 503 {"status":"fail"}
-    Fail,
-}
-
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  golive demo --json demo.json")]
 pub struct DemoArgs {
     /// Length of each demo load run.
     #[arg(short = 'd', long, value_parser = parse_duration, default_value = "2s")]
@@ -224,6 +249,9 @@ pub struct DemoArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(
+    after_help = "Example:\n  golive merge shard-*.json --slo 'p99<250ms' --json merged.json"
+)]
 pub struct MergeArgs {
     /// `--json` files written by `golive stress`.
     #[arg(required = true, num_args = 1.., value_name = "FILE")]
@@ -233,7 +261,7 @@ pub struct MergeArgs {
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 
-    /// Write the merged results as JSON to FILE.
+    /// Write the merged results as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -256,11 +284,11 @@ pub struct CanaryArgs {
     pub delay: Duration,
 
     /// Uptime-probe mode: one sample every INTERVAL, start to start (needs --for).
-    #[arg(long, requires = "for_", value_parser = parse_duration)]
+    #[arg(long, requires = "for_", value_parser = parse_duration, value_name = "DURATION")]
     pub interval: Option<Duration>,
 
     /// How long the uptime probe runs (needs --interval).
-    #[arg(long = "for", id = "for_", requires = "interval", value_parser = parse_duration)]
+    #[arg(long = "for", id = "for_", requires = "interval", value_parser = parse_duration, value_name = "DURATION")]
     pub for_: Option<Duration>,
 
     /// Per sample: connect, request and body.
@@ -271,7 +299,7 @@ pub struct CanaryArgs {
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 
-    /// Write the result (oks, count, p95_ms, samples) as JSON to FILE.
+    /// Write the result (oks, count, p95_ms, samples) as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
@@ -280,10 +308,17 @@ pub struct CanaryArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    PROD_URL=https://app.example.com golive stage4\n  \
+    golive stage4 --prod-url https://app.example.com --probes --strict-headers\n\n\
+    Variables read (the Stage 4 readiness spec's): PROD_URL, HEALTH_URL, S4_TIMEOUT, \
+    EXPECT_LIVE, ALLOW_PROVIDER_MOCK, and for the provider check STRIPE_TEST, \
+    STRIPE_SECRET_KEY, STRIPE_SIGNING_SECRET, NOTIFY_MODE, EMAIL_FROM \
+    (secrets: only whether they are set is reported).")]
 pub struct Stage4Args {
-    /// Base URL of the environment under test.
-    #[arg(long, env = "PROD_URL", default_value = "http://127.0.0.1:8000")]
-    pub prod_url: String,
+    /// Base URL of the environment under test [default: http://127.0.0.1:8000, said in the results].
+    #[arg(long, env = "PROD_URL")]
+    pub prod_url: Option<String>,
 
     /// Health endpoint [default: PROD_URL/health].
     #[arg(long, env = "HEALTH_URL")]
@@ -320,6 +355,7 @@ pub struct Stage4Args {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  golive probes https://app.example.com --json probes.json")]
 pub struct ProbesArgs {
     /// Base URL.
     #[arg(env = "PROD_URL", default_value = "http://127.0.0.1:8000")]
@@ -329,7 +365,7 @@ pub struct ProbesArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Write the results as JSON to FILE.
+    /// Write the results as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
@@ -338,10 +374,15 @@ pub struct ProbesArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  golive envcheck --example .env.example --json env.json")]
 pub struct EnvcheckArgs {
     /// Example file naming the variables (NAME=value lines; `# optional` marks optional ones).
     #[arg(long, default_value = ".env.example", value_name = "FILE")]
     pub example: PathBuf,
+
+    /// Write which variables are set as JSON to FILE (never their values).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -384,7 +425,12 @@ pub enum PatchAction {
 
 #[derive(Args, Debug, Clone)]
 // `--version` here is the row's version, as the seeds' scripts name it.
-#[command(disable_version_flag = true)]
+#[command(
+    disable_version_flag = true,
+    after_help = "Example:\n  \
+    golive index --stage stage4 --version v0.4.0 --description 'Production go-live readiness' \\\n    \
+    --code 'golive stage4' --test /qa/stage4/v0.4.0/summary.json"
+)]
 pub struct IndexArgs {
     /// Project root (public/test2.html lives under it).
     #[arg(long, default_value = ".", value_name = "DIR")]
@@ -402,6 +448,7 @@ pub struct IndexArgs {
     #[arg(long)]
     pub version: String,
 
+    /// The row's description column, e.g. "Production go-live readiness".
     #[arg(long)]
     pub description: String,
 
@@ -446,11 +493,14 @@ pub struct SmokeTargetArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive smoke --base https://staging.example.com\n  \
+    golive smoke --base $OI_BASE_URL --checks smoke.toml --json smoke_results.json")]
 pub struct SmokeArgs {
     #[command(flatten)]
     pub target: SmokeTargetArgs,
 
-    /// Write smoke_results.json to FILE.
+    /// Write smoke_results.json to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -486,6 +536,8 @@ pub struct JwtArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  \
+    OI_BASE_URL=https://staging.example.com golive stage3 --root ../my-project")]
 pub struct Stage3Args {
     #[command(flatten)]
     pub target: SmokeTargetArgs,
@@ -540,6 +592,37 @@ fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e}; use e.g. 300ms, 5s, 1m"))
 }
 
+/// A whole number, with an optional SI suffix: 500, 10k, 1.5M.
+fn parse_si(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, scale) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
+        Some('g' | 'G') => (&t[..t.len() - 1], 1e9),
+        _ => (t, 1.0),
+    };
+    let v: f64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a count; e.g. 500, 10k, 1M"))?;
+    let n = v * scale;
+    if !(n.is_finite() && n >= 1.0 && n.fract() == 0.0) {
+        return Err(format!("'{s}' is not a whole number of at least 1"));
+    }
+    Ok(n as u64)
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    parse_si(s)
+}
+
+fn parse_connections(s: &str) -> Result<u32, String> {
+    let n = parse_si(s)?;
+    if n > 100_000 {
+        return Err("at most 100000 connections".into());
+    }
+    Ok(n as u32)
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     let r: f64 = s
         .trim()
@@ -587,6 +670,44 @@ mod tests {
         for bad in ["0", "-1", "inf", "NaN", "fast"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn counts_take_si_suffixes() {
+        assert_eq!(parse_count("10k"), Ok(10_000));
+        assert_eq!(parse_count("1.5M"), Ok(1_500_000));
+        assert_eq!(parse_count("250"), Ok(250));
+        for bad in ["0", "1.5", "ten", "-3", "k"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+        assert!(parse_connections("200k").is_err());
+    }
+
+    #[test]
+    fn peers_aliases_parse() {
+        let cli = Cli::try_parse_from([
+            "golive",
+            "stress",
+            "http://h/",
+            "-z",
+            "5s",
+            "-q",
+            "100",
+            "-m",
+            "POST",
+        ])
+        .unwrap();
+        let Command::Stress(a) = cli.command else {
+            unreachable!()
+        };
+        assert_eq!(a.load.duration, Some(Duration::from_secs(5)));
+        assert_eq!(a.load.rate, Some(100.0));
+        assert_eq!(a.method, "POST");
+        let cli = Cli::try_parse_from(["golive", "stress", "http://h/", "-R", "7"]).unwrap();
+        let Command::Stress(a) = cli.command else {
+            unreachable!()
+        };
+        assert_eq!(a.load.rate, Some(7.0));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use crate::outcome::Outcome;
+
 /// What a golive process exits with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -11,12 +13,23 @@ pub enum Exit {
     Fail = 1,
     /// Bad usage or input: flags, URLs, durations, SLO expressions, files.
     Usage = 2,
-    /// No verdict could be reached: too few samples, or the generator saturated.
+    /// No verdict could be reached: too few samples, or the generator's own lag.
     Inconclusive = 3,
     /// golive itself could not do its job (a port to bind, a file to write).
     Runtime = 4,
     /// Interrupted by Ctrl-C; what was measured is still printed and written.
     Interrupted = 130,
+}
+
+impl From<Outcome> for Exit {
+    fn from(o: Outcome) -> Exit {
+        match o {
+            Outcome::Pass => Exit::Pass,
+            Outcome::Fail => Exit::Fail,
+            Outcome::Inconclusive => Exit::Inconclusive,
+            Outcome::Interrupted => Exit::Interrupted,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -33,18 +46,19 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
+    pub fn new(exit: Exit, error: impl Into<anyhow::Error>) -> Failure {
         Failure {
-            exit: Exit::Usage,
+            exit,
             error: error.into(),
         }
     }
 
+    pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
+        Failure::new(Exit::Usage, error)
+    }
+
     pub fn runtime(error: impl Into<anyhow::Error>) -> Failure {
-        Failure {
-            exit: Exit::Runtime,
-            error: error.into(),
-        }
+        Failure::new(Exit::Runtime, error)
     }
 }
 

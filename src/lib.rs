@@ -1,22 +1,26 @@
 //! golive: tells a web team, with numbers, whether a release may go live.
 //!
 //! # Layout
-//! - [`cli`]: clap definitions (flags, environment fallbacks, help text).
-//! - [`config`]: flags and environment turned into validated settings.
+//! - [`cli`]: clap definitions (flags, environment fallbacks, help text). Parsing only.
+//! - [`config`]: flags and environment turned into each command's validated plan.
+//! - [`commands`]: one module per subcommand: plan → run → result → render → write → exit.
 //! - [`http`]: targets, request templates, connections (TCP/TLS, h1/h2), one exchange.
-//! - [`load`]: the load engine: one worker loop for closed and open (constant-rate) runs.
+//! - [`load`]: the load engine: one worker loop for closed and open runs, supervision.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
+//! - [`outcome`]: the one verdict every result carries, and the JSON envelope.
 //! - [`checks`]: health contract, security headers, provider config, env files, smoke specs; one-shot probes.
-//! - [`gates`]: canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated, artifacts written.
+//! - [`gates`]: stress, canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated into results.
 //! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups, rollback.
-//! - [`report`]: results rendered as text or JSON; atomic artifact writes.
+//! - [`report`]: results rendered as text (no I/O).
+//! - [`output`]: the one place bytes leave golive: console streams and atomic file writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
 //! - [`jwt`]: HS256 test tokens.
-//! - [`commands`]: one module per subcommand, wiring the above together.
 //! - [`exit`]: exit codes and the error type that carries one.
 //! - [`logging`]: golive's own events on stderr (text or JSON).
+//! - [`shutdown`]: the one Ctrl-C / SIGTERM signal.
+//! - [`time`]: RFC 3339 timestamps.
 
 pub mod checks;
 pub mod cli;
@@ -29,8 +33,12 @@ pub mod jwt;
 pub mod load;
 pub mod logging;
 pub mod measure;
+pub mod outcome;
+pub mod output;
 pub mod patch;
 pub mod report;
 pub mod serve;
+pub mod shutdown;
 pub mod sign;
 pub mod slo;
+pub mod time;

@@ -4,7 +4,25 @@ use tracing::Level;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
-use crate::cli::LogFormat;
+use crate::output::console;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    /// One JSON object per line, parseable by jq.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("unknown log format '{s}': text or json")),
+        }
+    }
+}
 
 pub fn init(format: LogFormat, verbose: u8) {
     // Text logs stay quiet by default (stdout carries the report); JSON logs are for
@@ -16,12 +34,16 @@ pub fn init(format: LogFormat, verbose: u8) {
     };
     // Only golive's events: dependencies' debug chatter is not ours to print.
     let filter = Targets::new().with_target("golive", level);
+    // Through the console, so a closed stderr never panics and colour follows --color.
     let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| console::Stderr)
+        .with_ansi(console::stderr_colored())
         .with_target(false);
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Text => registry.with(fmt).try_init(),
-        LogFormat::Json => registry.with(fmt.json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt.json().flatten_event(true).with_ansi(false))
+            .try_init(),
     };
 }

@@ -1,49 +1,48 @@
-//! The golive binary: parse, set up logging, run the command, map the outcome to an
-//! exit code (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 runtime, 130 interrupted).
+//! The golive binary: parse, set up output and logging, run the command, exit with its
+//! code (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 could not run, 130 interrupted).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use golive::cli::Cli;
+use golive::cli::{Cli, ColorWhen};
 use golive::exit::Exit;
+use golive::output::console;
 
 fn main() -> ExitCode {
-    // A bug should still read as one line, not a stack trace.
-    std::panic::set_hook(Box::new(|info| eprintln!("golive: internal error: {info}")));
+    // A bug should still read as one line, not a stack trace, even on a closed stderr.
+    std::panic::set_hook(Box::new(|info| {
+        console::errln(&format!("golive: internal error: {info}"))
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    console::set_color(match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     golive::logging::init(cli.log_format, cli.verbose);
-    match golive::commands::dispatch(cli.command) {
-        Ok(exit) => exit.into(),
-        Err(failure) => {
-            eprintln!("golive: error: {failure}");
-            failure.exit.into()
-        }
-    }
+    golive::commands::dispatch(cli.command).into()
 }
 
-/// Help and version print in full; every other parse error becomes one line, exit 2.
+/// Help and version print in full (exit 0); a usage error keeps clap's whole message,
+/// with its tips and suggestions (exit 2).
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
+    let rendered = e.render().ansi().to_string();
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
+            console::out(&rendered);
             ExitCode::SUCCESS
         }
         // A bare `golive` or `golive patch`: the help is the useful answer.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            console::err(&rendered);
             Exit::Usage.into()
         }
         _ => {
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid usage");
-            eprintln!("golive: {first} (see golive --help)");
+            console::err(&rendered);
             Exit::Usage.into()
         }
     }

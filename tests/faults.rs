@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use common::*;
-use golive::report::StressReport;
+use golive::gates::stress::StressReport;
 
 fn errors_of(url: &str, extra: &[&str]) -> (Run, StressReport) {
     let dir = tempfile::tempdir().unwrap();
@@ -33,16 +33,17 @@ fn errors_of(url: &str, extra: &[&str]) -> (Run, StressReport) {
 fn connection_refused_is_counted() {
     let url = format!("http://{}/", closed_port());
     let (run, report) = errors_of(&url, &["-n", "20", "-c", "2"]);
-    assert_eq!(report.results.errors["connect_refused"], 20);
-    assert_eq!(report.results.responses, 0);
+    assert_eq!(report.body.results.errors["connect_refused"], 20);
+    assert_eq!(report.body.results.responses, 0);
     assert_eq!(run.code, 1);
     assert!(
         report
+            .body
             .warnings
             .iter()
             .any(|w| w.contains("is the target up")),
         "{:?}",
-        report.warnings
+        report.body.warnings
     );
 }
 
@@ -60,9 +61,9 @@ fn reset_mid_response_is_counted() {
     });
     let (_, report) = errors_of(&server.url(), &["-n", "10", "-c", "2"]);
     assert_eq!(
-        report.results.errors["reset"], 10,
+        report.body.results.errors["reset"], 10,
         "{:?}",
-        report.results.errors
+        report.body.results.errors
     );
 }
 
@@ -75,9 +76,9 @@ fn garbage_instead_of_http_is_malformed() {
     });
     let (_, report) = errors_of(&server.url(), &["-n", "6", "-c", "2"]);
     assert_eq!(
-        report.results.errors["malformed"], 6,
+        report.body.results.errors["malformed"], 6,
         "{:?}",
-        report.results.errors
+        report.body.results.errors
     );
 }
 
@@ -88,7 +89,7 @@ fn a_server_that_never_answers_times_out() {
         std::thread::sleep(Duration::from_secs(5));
     });
     let (_, report) = errors_of(&server.url(), &["-n", "4", "-c", "2", "--timeout", "200ms"]);
-    assert_eq!(report.results.errors["timeout"], 4);
+    assert_eq!(report.body.results.errors["timeout"], 4);
 }
 
 #[test]
@@ -113,24 +114,25 @@ fn a_huge_body_is_read_and_dropped_with_bounded_memory() {
         &["-n", "3", "-c", "1", "--slo", "success==100%"],
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(report.results.bytes_read, 3 * BODY as u64);
-    let rss = report.results.generator.peak_rss_mb;
+    assert_eq!(report.body.results.bytes_read, 3 * BODY as u64);
+    let rss = report.body.results.generator.peak_rss_mb;
     assert!(rss < 64.0, "peak RSS {rss} MB: bodies must not be kept");
 }
 
+/// Input golive itself validates: exit 2 and one line naming the problem.
 #[test]
 fn bad_input_exits_2_with_one_line() {
     let cases: &[&[&str]] = &[
         &["stress", "not a url"],
         &["stress", "ftp://127.0.0.1/"],
         &["stress", "127.0.0.1:9/"],
-        &["stress", "http://127.0.0.1:9/", "--rate", "0"],
-        &["stress", "http://127.0.0.1:9/", "-d", "-5s"],
-        &["stress", "http://127.0.0.1:9/", "-d", "5"],
-        &["stress", "http://127.0.0.1:9/", "--timeout", "soon"],
+        &["stress", "localhost:9/health"],
+        &["stress", "http://127.0.0.1:99999/", "-n", "1"],
+        &["stress", "http://127.0.0.1:65536/", "-n", "1"],
+        &["canary", "http://127.0.0.1:19x02/health"],
+        &["stage4", "--prod-url", "http://127.0.0.1:99999"],
         &["stress", "http://127.0.0.1:9/", "--slo", "p95<"],
         &["stress", "http://127.0.0.1:9/", "--slo", "latency<1s"],
-        &["stress", "http://127.0.0.1:9/", "-c", "0"],
         &["stress", "http://127.0.0.1:9/", "-H", "no-colon"],
         &[
             "stress",
@@ -145,7 +147,6 @@ fn bad_input_exits_2_with_one_line() {
             "/nonexistent/body.json",
         ],
         &["stress"],
-        &["no-such-command"],
     ];
     for args in cases {
         let run = run(args);
@@ -158,6 +159,45 @@ fn bad_input_exits_2_with_one_line() {
             run.stderr
         );
         assert!(lines[0].starts_with("golive: "), "{args:?}: {}", lines[0]);
+    }
+}
+
+/// Flags clap rejects: exit 2 with clap's whole message, tips and suggestions kept.
+#[test]
+fn usage_errors_keep_clap_tips() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["stress", "http://127.0.0.1:9/", "--rate", "0"],
+            "greater than 0",
+        ),
+        (&["stress", "http://127.0.0.1:9/", "-d", "-5s"], "negative"),
+        (&["stress", "http://127.0.0.1:9/", "-d", "5"], "add a unit"),
+        (
+            &["stress", "http://127.0.0.1:9/", "--timeout", "soon"],
+            "300ms",
+        ),
+        (&["stress", "http://127.0.0.1:9/", "-c", "0"], "at least 1"),
+        (
+            &["stress", "http://h/", "--concurency", "5"],
+            "--concurrency",
+        ),
+        (
+            &["canary", "http://h/health", "--interval", "300ms"],
+            "--for",
+        ),
+        (&["serve", "--health", "great"], "degraded"),
+        (&["no-such-command"], "--help"),
+    ];
+    for (args, tip) in cases {
+        let run = run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(tip), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
 }
 

@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use common::*;
+use golive::gates::stress::StressReport;
 use golive::http::{fetch, ClientOptions, Connector, Fetched, RequestTemplate, Target};
-use golive::report::StressReport;
 use golive::sign::stripe_header;
 use http::header::{HeaderName, HeaderValue};
 use http::Method;
@@ -210,8 +210,8 @@ fn error_rate_is_exact_and_stress_counts_it() {
         out.to_str().unwrap(),
     ]);
     let report: StressReport = read_json(&out);
-    assert_eq!(report.results.status_5xx, 20);
-    assert_eq!(report.results.success_rate_pct, Some(90.0));
+    assert_eq!(report.body.results.status_5xx, 20);
+    assert_eq!(report.body.results.success_rate_pct, Some(90.0));
     assert_eq!(run.code, 1);
 }
 
@@ -246,18 +246,18 @@ fn demo_runs_against_the_embedded_target_without_failing() {
         "--out",
         qa.to_str().unwrap(),
     ]);
-    // Inconclusive (3) is honest when a busy test machine makes the generator lag.
-    assert!(matches!(run.code, 0 | 3), "{}{}", run.stdout, run.stderr);
+    // Generator lag on a busy machine cannot flip a pass with this much margin.
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout.matches("verdict: ").count(),
-        4,
-        "two stress runs, a smoke run and a canary: {}",
+        5,
+        "two stress runs, a smoke run, a canary and Stage 4: {}",
         run.stdout
     );
     assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);
     assert!(qa.join("summary.json").exists() && qa.join("tests.txt").exists());
     assert!(!run.stdout.contains("verdict: FAIL"), "{}", run.stdout);
     let report: StressReport = read_json(&out);
-    assert!(report.results.responses > 0);
-    assert_eq!(report.results.errors_total, 0);
+    assert!(report.body.results.responses > 0);
+    assert_eq!(report.body.results.errors_total, 0);
 }

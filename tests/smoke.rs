@@ -476,7 +476,7 @@ fn stage3_fails_on_a_failing_gate_a_missing_gate_and_an_unreachable_api() {
         &[],
     );
     assert_eq!(down.run.code, 1);
-    assert_eq!(down.summary.smoke.status, "FAIL");
+    assert_eq!(down.summary.smoke.status, golive::outcome::Outcome::Fail);
     assert_eq!(
         down.summary.release_gate_exit_code,
         Some(0),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use golive::report::StressReport;
+use golive::gates::stress::StressReport;
 
 fn stress_json(args: &[&str]) -> (Run, StressReport) {
     let dir = tempfile::tempdir().unwrap();
@@ -24,7 +24,7 @@ fn stress_json(args: &[&str]) -> (Run, StressReport) {
 fn counts_and_status_codes_are_exact() {
     let server = TestServer::start(|_, _| async { text(200, "ok") });
     let (run, report) = stress_json(&[&server.url("/"), "-n", "500", "-c", "8", "--threads", "2"]);
-    let r = &report.results;
+    let r = &report.body.results;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(
         (r.requests_sent, r.responses, r.successes, r.errors_total),
@@ -39,9 +39,9 @@ fn counts_and_status_codes_are_exact() {
         "the server saw exactly what was reported"
     );
     assert_eq!(r.timeline.iter().map(|s| s.responses).sum::<u64>(), 500);
-    assert_eq!(report.settings.model, "closed");
-    assert_eq!(report.settings.threads, 2);
-    assert_eq!(report.verdict, golive::slo::Outcome::Pass);
+    assert_eq!(report.body.settings.model, "closed");
+    assert_eq!(report.body.settings.threads, 2);
+    assert_eq!(report.outcome(), golive::outcome::Outcome::Pass);
     assert!(run.stdout.contains("verdict: PASS"), "{}", run.stdout);
 }
 
@@ -55,7 +55,7 @@ fn one_in_ten_server_errors_gives_matching_5xx_count_and_success_rate() {
         }
     });
     let (run, report) = stress_json(&[&server.url("/"), "-n", "1000", "-c", "4"]);
-    let r = &report.results;
+    let r = &report.body.results;
     assert_eq!(r.status_5xx, 100);
     assert_eq!(r.success_rate_pct, Some(90.0));
     assert_eq!(
@@ -65,6 +65,7 @@ fn one_in_ten_server_errors_gives_matching_5xx_count_and_success_rate() {
     assert_eq!(r.latency.count, 900);
     assert_eq!(run.code, 1, "default SLOs fail");
     let failed: Vec<_> = report
+        .body
         .slos
         .iter()
         .filter(|v| !v.pass)
@@ -80,7 +81,7 @@ fn injected_latency_shows_in_the_median() {
         text(200, "ok")
     });
     let (_, report) = stress_json(&[&server.url("/"), "-n", "40", "-c", "4"]);
-    let p50 = report.results.latency.p50_ms.unwrap();
+    let p50 = report.body.results.latency.p50_ms.unwrap();
     // Loose bounds: the point is that the 20 ms shows, not how precisely on a shared box.
     assert!((20.0..500.0).contains(&p50), "p50 {p50} ms");
 }
@@ -112,7 +113,7 @@ fn open_model_corrects_for_a_stalled_server() {
         "--slo",
         "p99<100ms",
     ]);
-    let r = &report.results;
+    let r = &report.body.results;
     let corrected = r.latency.p99_ms.unwrap();
     let service = r.service_latency.as_ref().unwrap().p99_ms.unwrap();
     let schedule = r.schedule.as_ref().unwrap();
@@ -128,9 +129,9 @@ fn open_model_corrects_for_a_stalled_server() {
         schedule.late_sends > 50,
         "sends queued behind the stall: {schedule:?}"
     );
-    assert_eq!(report.settings.model, "open");
+    assert_eq!(report.body.settings.model, "open");
     // Fail, or inconclusive when a busy test machine made the generator itself lag.
-    assert_ne!(report.verdict, golive::slo::Outcome::Pass);
+    assert_ne!(report.outcome(), golive::outcome::Outcome::Pass);
 }
 
 #[test]
@@ -150,10 +151,10 @@ fn abort_on_fail_stops_once_the_5xx_budget_is_spent() {
     ]);
     assert_eq!(run.code, 1);
     assert_eq!(
-        report.stopped_early.as_deref(),
+        report.body.stopped_early.as_deref(),
         Some("5xx==0 can no longer hold")
     );
-    assert!(report.results.requests_sent < 1_000_000);
+    assert!(report.body.results.requests_sent < 1_000_000);
     assert!(run.stdout.contains("stopped early"), "{}", run.stdout);
 }
 
@@ -162,8 +163,8 @@ fn too_few_samples_for_the_percentile_is_inconclusive() {
     let server = TestServer::start(|_, _| async { text(200, "ok") });
     let (run, report) = stress_json(&[&server.url("/"), "-n", "10", "-c", "1", "--slo", "p99<1s"]);
     assert_eq!(run.code, 3, "{}", run.stdout);
-    assert_eq!(report.verdict, golive::slo::Outcome::Inconclusive);
-    assert!(report.slos[0]
+    assert_eq!(report.outcome(), golive::outcome::Outcome::Inconclusive);
+    assert!(report.body.slos[0]
         .reason
         .as_deref()
         .unwrap()
@@ -202,10 +203,14 @@ fn seed_environment_fallbacks_drive_the_run_and_the_token_stays_secret() {
     let raw = std::fs::read_to_string(&json).unwrap();
     let report: StressReport = serde_json::from_str(&raw).unwrap();
     assert_eq!(
-        (report.settings.concurrency, report.settings.requests),
+        (
+            report.body.settings.concurrency,
+            report.body.settings.requests
+        ),
         (3, Some(30))
     );
     assert!(report
+        .body
         .settings
         .headers
         .contains(&"authorization".to_string()));
@@ -297,7 +302,7 @@ fn http2_prior_knowledge_works() {
         "success==100%",
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(report.settings.http2);
+    assert!(report.body.settings.http2);
 }
 
 #[test]
@@ -359,8 +364,8 @@ fn interrupt_still_prints_and_writes_what_was_measured() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let report: StressReport = read_json(&json);
-    assert!(report.interrupted);
-    assert!(report.results.responses >= 20);
+    assert!(report.envelope.interrupted);
+    assert!(report.body.results.responses >= 20);
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted"));
 }
 
@@ -391,17 +396,19 @@ fn saved_runs_merge_exactly() {
         out.to_str().unwrap(),
     ]);
     let m: StressReport = read_json(&out);
-    assert_eq!(m.results.responses, 400);
-    assert_eq!(m.results.latency.count, 400);
-    assert_eq!(m.settings.concurrency, 8);
+    assert_eq!(m.body.results.responses, 400);
+    assert_eq!(m.body.results.latency.count, 400);
+    assert_eq!(m.body.settings.concurrency, 8);
     // A quarter of the samples are slow: the merged p90 is slow, the p50 is not; an
     // average of the two runs' p50s would be neither.
     assert!(
-        m.results.latency.p90_ms.unwrap() >= 30.0,
+        m.body.results.latency.p90_ms.unwrap() >= 30.0,
         "{:?}",
-        m.results.latency
+        m.body.results.latency
     );
-    assert!(m.results.latency.p50_ms.unwrap() < a.results.latency.p99_ms.unwrap().max(10.0));
+    assert!(
+        m.body.results.latency.p50_ms.unwrap() < a.body.results.latency.p99_ms.unwrap().max(10.0)
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let bad = run_with(
         {

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use golive::report::StressReport;
+use golive::gates::stress::StressReport;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -97,24 +97,24 @@ fn self_signed_certificates_are_refused_unless_trusted() {
 
     let refused = stress(&url, &[]);
     assert_eq!(
-        refused.results.errors["tls"], 10,
+        refused.body.results.errors["tls"], 10,
         "{:?}",
-        refused.results.errors
+        refused.body.results.errors
     );
 
     let insecure = stress(&url, &["--insecure"]);
-    assert_eq!(insecure.results.status_codes.get("200"), Some(&10));
-    assert!(insecure.settings.insecure);
+    assert_eq!(insecure.body.results.status_codes.get("200"), Some(&10));
+    assert!(insecure.body.settings.insecure);
 
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &server.cert_pem).unwrap();
     let trusted = stress(&url, &["--cacert", ca.to_str().unwrap()]);
     assert_eq!(
-        trusted.results.status_codes.get("200"),
+        trusted.body.results.status_codes.get("200"),
         Some(&10),
         "{:?}",
-        trusted.results.errors
+        trusted.body.results.errors
     );
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Six months, the usual HSTS preload minimum.
 const HSTS_MIN_AGE_S: u64 = 15_552_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub header: String,
     pub issue: String,
@@ -24,7 +24,7 @@ fn finding(header: &str, issue: impl Into<String>, fix: &str) -> Finding {
 }
 
 /// What the root page's headers say.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HeaderVerdict {
     /// An enforced or report-only CSP is present (the seed's pass condition).
     pub csp_present: bool,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The seed's `provider_config` object, field for field.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProviderConfig {
     /// STRIPE_TEST as given ("1": test mode, "0": live), default "1".
     #[serde(rename = "STRIPE_MODE")]

@@ -1,45 +1,78 @@
 //! `golive demo`: starts the embedded target on an ephemeral loopback port and runs
 //! golive against it, so a newcomer sees real output with nothing else running.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::Method;
 
+use super::{Finished, Human};
 use crate::checks::smoke::default_checks;
-use crate::cli::{ClientArgs, DemoArgs, Stage4Args};
-use crate::config::{parse_slos, StressConfig};
-use crate::exit::{self, Exit, Failure};
+use crate::cli::DemoArgs;
+use crate::exit::{self, Failure};
+use crate::gates::canary::{self, CanaryPlan, Spacing, DEFAULT_COUNT, DEFAULT_DELAY, DEFAULT_SLO};
 use crate::gates::smoke::{self, SmokePlan};
-use crate::gates::{canary, stage4};
+use crate::gates::stage4::{self, Stage4Plan};
+use crate::gates::stress::{self, StressPlan};
 use crate::http::{ClientOptions, RequestTemplate, Target};
 use crate::load::{Control, LoadPlan};
-use crate::report::{artifact, gates, text};
+use crate::outcome::Outcome;
+use crate::report::{gates, text};
 use crate::serve::{BackgroundServer, ServeOptions};
+use crate::slo::{Slo, DEFAULT_STRESS_SLOS};
 
-fn demo_config(url: &str, plan: LoadPlan) -> StressConfig {
-    let target = Target::parse(url).expect("the demo URL is valid");
+fn target(url: &str) -> Target {
+    Target::parse(url).expect("the demo's URLs are valid")
+}
+
+fn stress_plan(url: &str, load: LoadPlan) -> StressPlan {
+    let target = target(url);
     let template = RequestTemplate::new(&target, Method::GET, [], Bytes::new(), false);
-    StressConfig {
+    StressPlan {
         target,
         template,
         client: ClientOptions::default(),
-        plan,
-        slos: parse_slos(&[]).expect("default SLOs parse"),
-        json: None,
+        load,
+        slos: DEFAULT_STRESS_SLOS
+            .iter()
+            .map(|s| Slo::parse(s).expect("default SLOs parse"))
+            .collect(),
         abort_on_fail: false,
-        progress: true,
     }
 }
 
-pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
-    let server = BackgroundServer::start(ServeOptions::default()).map_err(Failure::runtime)?;
-    let url = format!("http://{}/health", server.addr);
-    println!(
-        "golive demo: embedded target listening on http://{}\n",
-        server.addr
-    );
+fn stage4_plan(base: &str) -> Stage4Plan {
+    let timeout = Duration::from_secs(5);
+    Stage4Plan {
+        base: target(base),
+        health: target(&format!("{base}/health")),
+        timeout,
+        canary: CanaryPlan {
+            spacing: Spacing::Delay {
+                count: DEFAULT_COUNT,
+                delay: DEFAULT_DELAY,
+            },
+            timeout,
+            slos: vec![Slo::parse(DEFAULT_SLO).expect("the default SLO parses")],
+        },
+        expect_live: false,
+        allow_mock: true,
+        strict_headers: false,
+        probes: true,
+        client: ClientOptions::default(),
+        base_note: None,
+    }
+}
 
+pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
+    let server = BackgroundServer::start(ServeOptions::default()).map_err(Failure::runtime)?;
+    let base = format!("http://{}", server.addr);
+    let url = format!("{base}/health");
+    let out = Human::default();
+    out.line(&format!(
+        "golive demo: embedded target listening on {base}\n"
+    ));
     let closed = LoadPlan {
         concurrency: 10,
         threads: 1,
@@ -47,6 +80,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
         duration: Some(args.duration),
         rate: None,
         timeout: Duration::from_secs(5),
+        inject_lag: None,
     };
     let open = LoadPlan {
         concurrency: 20,
@@ -54,89 +88,68 @@ pub fn run(args: &DemoArgs) -> exit::Result<Exit> {
         ..closed.clone()
     };
     let rt = super::runtime()?;
-    let mut worst = Exit::Pass;
-    for (i, plan) in [closed, open].into_iter().enumerate() {
-        let cfg = demo_config(&url, plan);
-        let report = rt.block_on(super::stress::execute(&cfg))?;
-        print!("{}", text::stress(&report));
-        println!();
-        if i == 0 {
-            if let Some(path) = &args.json {
-                artifact::write_json(path, &report).map_err(Failure::runtime)?;
-                println!("closed-loop results written to {}\n", path.display());
-            }
+    let control = Arc::new(Control::default());
+    let mut outcomes = Vec::new();
+    let mut artifacts = Vec::new();
+    for (i, load) in [closed, open].into_iter().enumerate() {
+        let report = rt
+            .block_on(stress::run(
+                &stress_plan(&url, load),
+                Duration::from_millis(100),
+                |_| {},
+            ))
+            .map_err(Failure::runtime)?;
+        out.line(&text::stress(&report));
+        if let (0, Some(path)) = (i, &args.json) {
+            artifacts.push((crate::output::Dest::parse(path), report.clone()));
+            out.line(&format!(
+                "closed-loop results written to {}\n",
+                path.display()
+            ));
         }
-        worst = worse(worst, super::stress::exit_code(&report));
+        outcomes.push(report.outcome());
     }
 
-    let base = format!("http://{}", server.addr);
     let smoke_plan = SmokePlan {
-        base: Target::parse(&base).expect("the demo URL is valid"),
-        checks: default_checks(&format!("{base}/health")),
+        base: target(&base),
+        checks: default_checks(&url),
         zero_5xx: true,
         timeout: Duration::from_secs(5),
         client: ClientOptions::default(),
     };
-    println!("golive smoke  {base}  (the seed's five checks)");
+    out.line(&format!("golive smoke  {base}  (the seed's five checks)"));
     let no_env = |_: &str| None;
-    let smoke = rt.block_on(smoke::run(&smoke_plan, &no_env, |c| {
-        println!("{}", gates::smoke_check(c))
+    let smoke = rt.block_on(smoke::run(&smoke_plan, &no_env, &control, |c| {
+        out.line(&gates::smoke_check(c))
     }));
-    print!("{}", gates::smoke_summary(&smoke));
-    worst = worse(worst, if smoke.ok() { Exit::Pass } else { Exit::Fail });
-    println!();
-    let stage4_args = Stage4Args {
-        prod_url: base.clone(),
-        health_url: None,
-        timeout: Duration::from_secs(5),
-        expect_live: Some(false),
-        allow_provider_mock: Some(true),
-        strict_headers: false,
-        probes: true,
-        out: args.out.clone(),
-        client: ClientArgs::default(),
-    };
-    let plan = super::stage4::plan(&stage4_args)?;
-    let control = Control::default();
-    println!(
-        "golive canary  GET {}  (5 samples, 300ms apart)",
-        plan.health.uri
-    );
+    out.line(&gates::smoke_summary(&smoke));
+    outcomes.push(smoke.status);
+
+    let plan = stage4_plan(&base);
+    out.line(&format!(
+        "golive canary  GET {}  ({})",
+        plan.health.uri,
+        super::canary::describe(&plan.canary)
+    ));
     let canary = rt.block_on(canary::run(
         &plan.health,
         &plan.client,
         &plan.canary,
         &control,
-        |i, s| println!("{}", gates::canary_sample(i, s)),
+        |i, s| out.line(&gates::canary_sample(i, s)),
     ));
-    print!("{}", gates::canary_summary(&canary));
-    worst = worse(worst, if canary.ok { Exit::Pass } else { Exit::Fail });
+    out.text(&gates::canary_summary(&canary));
+    outcomes.push(canary.verdict);
 
-    println!("\ngolive stage4  {base}\n");
+    out.line(&format!("\ngolive stage4  {base}\n"));
+    let started = SystemTime::now();
     let summary = rt.block_on(stage4::run(&plan, |k| std::env::var(k).ok(), &control));
-    stage4::write_artifacts(&summary, &args.out).map_err(Failure::runtime)?;
-    print!("{}", gates::stage4_tests_txt(&summary));
-    println!(
-        "artifacts: {0}/summary.json, {0}/tests.txt",
-        args.out.display()
-    );
-    worst = worse(
-        worst,
-        if summary.passed() {
-            Exit::Pass
-        } else {
-            Exit::Fail
-        },
-    );
     drop(server);
-    Ok(worst)
-}
-
-/// The first non-passing exit code wins.
-fn worse(current: Exit, next: Exit) -> Exit {
-    if current == Exit::Pass {
-        next
-    } else {
-        current
+    let mut finished = super::stage4::finish(summary, started, &args.out);
+    // The demo's verdict is the worst of its parts.
+    finished.outcome = Outcome::combine(outcomes.into_iter().chain([finished.outcome]));
+    for (dest, report) in artifacts {
+        finished = finished.json(Some(dest), &report);
     }
+    Ok(finished)
 }

@@ -1,41 +1,80 @@
 //! `golive envcheck`: the variables an example file names, checked against the
-//! environment; the configuration printed with secret-looking values masked.
+//! environment; the configuration printed with secret-looking values masked, and
+//! written (with `--json`) as set / empty / unset only, never a value.
+
+use std::time::SystemTime;
 
 use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use super::{Finished, Human};
 use crate::checks::envfile::{mask, parse_example};
 use crate::cli::EnvcheckArgs;
-use crate::exit::{self, Exit, Failure};
+use crate::config;
+use crate::exit::{self, Failure};
+use crate::outcome::{Document, Outcome};
+use crate::report::paint;
 
-pub fn run(args: &EnvcheckArgs) -> exit::Result<Exit> {
+/// One variable: whether it is set, never its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VarState {
+    pub name: String,
+    /// "set", "empty" or "unset".
+    pub state: String,
+    pub optional: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EnvcheckResult {
+    pub example: String,
+    pub variables: Vec<VarState>,
+    /// Required variables that are unset or empty.
+    pub missing: Vec<String>,
+}
+
+pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
+    let started = SystemTime::now();
     let path = args.example.display().to_string();
     let text = std::fs::read_to_string(&args.example)
         .with_context(|| format!("cannot read --example {path} (name the file with --example)"))
         .map_err(Failure::usage)?;
     let vars = parse_example(&path, &text).map_err(Failure::usage)?;
-    let mut missing = Vec::new();
-    println!("golive envcheck  {path}: {} variable(s)", vars.len());
+    let json = config::dest(args.json.as_deref());
+    let mut out = format!("golive envcheck  {path}: {} variable(s)\n", vars.len());
+    let mut result = EnvcheckResult {
+        example: path,
+        variables: Vec::new(),
+        missing: Vec::new(),
+    };
     for v in &vars {
         let value = std::env::var(&v.name).ok();
-        let state = match value.as_deref() {
-            None => "(unset)".to_string(),
-            Some("") => "(empty)".to_string(),
-            Some(val) => mask(&v.name, val),
+        let (state, shown) = match value.as_deref() {
+            None => ("unset", "(unset)".to_string()),
+            Some("") => ("empty", "(empty)".to_string()),
+            Some(val) => ("set", mask(&v.name, val)),
         };
-        let required = !v.optional && value.as_deref().is_none_or(str::is_empty);
+        let required = !v.optional && state != "set";
         if required {
-            missing.push(v.name.as_str());
+            result.missing.push(v.name.clone());
         }
         let mark = if required { "❌" } else { "✅" };
         let optional = if v.optional { "  (optional)" } else { "" };
-        println!("{mark} {}={state}{optional}", v.name);
+        out.push_str(&format!("{mark} {}={shown}{optional}\n", v.name));
+        result.variables.push(VarState {
+            name: v.name.clone(),
+            state: state.into(),
+            optional: v.optional,
+        });
     }
-    if missing.is_empty() {
-        println!("verdict: PASS");
-        Ok(Exit::Pass)
-    } else {
-        println!("missing or empty: {}", missing.join(", "));
-        println!("verdict: FAIL");
-        Ok(Exit::Fail)
+    let outcome = Outcome::from_ok(result.missing.is_empty());
+    if !result.missing.is_empty() {
+        out.push_str(&format!(
+            "missing or empty: {}\n",
+            result.missing.join(", ")
+        ));
     }
+    out.push_str(&format!("{}\n", paint::verdict_line(outcome)));
+    let doc = Document::new("envcheck", started, outcome, result);
+    Ok(Finished::new(outcome, Human::for_dests(&json), out).json(json, &doc))
 }

@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 
+use super::Finished;
 use crate::cli::IndexArgs;
-use crate::exit::{self, Exit, Failure};
+use crate::exit::{self, Failure};
+use crate::output::file;
 use crate::patch::html::{self, Change, Row, Section};
-use crate::patch::project::TEST2;
-use crate::report::artifact::write_atomic;
+use crate::patch::TEST2;
 
 /// "stage4" → "Stage 4"; other ids are used as they are.
 fn default_title(stage: &str) -> String {
@@ -20,7 +21,7 @@ fn default_title(stage: &str) -> String {
     }
 }
 
-pub fn run(args: &IndexArgs) -> exit::Result<Exit> {
+pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
     if args.stage.is_empty()
         || !args
             .stage
@@ -59,7 +60,7 @@ pub fn run(args: &IndexArgs) -> exit::Result<Exit> {
     };
     let (out, change) = html::upsert(&page, &section, &row);
     if change != Change::Unchanged || !path.exists() {
-        write_atomic(&path, out.as_bytes())
+        file::write(&path, out.as_bytes())
             .with_context(|| format!("updating {}", path.display()))
             .map_err(Failure::runtime)?;
     }
@@ -69,6 +70,10 @@ pub fn run(args: &IndexArgs) -> exit::Result<Exit> {
         Change::RowAdded => "row added",
         Change::SectionAdded => "section added",
     };
-    println!("{}: {} {} {what}", path.display(), args.stage, args.version);
-    Ok(Exit::Pass)
+    Ok(Finished::done(format!(
+        "{}: {} {} {what}\n",
+        path.display(),
+        args.stage,
+        args.version
+    )))
 }

@@ -4,11 +4,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use super::Finished;
 use crate::cli::JwtArgs;
-use crate::exit::{self, Exit, Failure};
+use crate::exit::{self, Failure};
 use crate::jwt::{claim, sign_hs256};
 
-pub fn run(args: &JwtArgs) -> exit::Result<Exit> {
+pub fn run(args: &JwtArgs) -> exit::Result<Finished> {
     let secret = std::env::var(&args.secret_env)
         .ok()
         .filter(|s| !s.is_empty())
@@ -50,6 +51,8 @@ pub fn run(args: &JwtArgs) -> exit::Result<Exit> {
             "--name '{name}' is not a shell variable name"
         )));
     }
-    println!("export {name}={}", sign_hs256(&claims, secret.as_bytes()));
-    Ok(Exit::Pass)
+    Ok(Finished::done(format!(
+        "export {name}={}\n",
+        sign_hs256(&claims, secret.as_bytes())
+    )))
 }

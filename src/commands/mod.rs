@@ -1,5 +1,6 @@
-//! One module per subcommand: each validates its arguments, wires the engine modules
-//! together and maps the outcome to an exit code.
+//! One module per subcommand, each read top to bottom the same way:
+//! args → plan (`config`) → run (engine, gates) → result with one [`Outcome`] →
+//! rendered bytes (`report`) → [`Finished`] → [`deliver`] (the one writer) → exit code.
 
 pub mod canary;
 pub mod demo;
@@ -9,17 +10,23 @@ pub mod jwt;
 pub mod merge;
 pub mod patch;
 pub mod probes;
+mod progress;
 pub mod serve;
 pub mod smoke;
 pub mod stage3;
 pub mod stage4;
 pub mod stress;
 
-use crate::cli::Command;
-use crate::exit::{self, Exit, Failure};
+use clap::CommandFactory;
 
-pub fn dispatch(command: Command) -> exit::Result<Exit> {
-    match command {
+use crate::cli::{Cli, Command};
+use crate::exit::{self, Exit, Failure};
+use crate::outcome::Outcome;
+use crate::output::{self, console, Dest};
+
+/// Runs a parsed command line to its exit code.
+pub fn dispatch(command: Command) -> Exit {
+    let finished = match command {
         Command::Stress(args) => stress::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
@@ -33,15 +40,107 @@ pub fn dispatch(command: Command) -> exit::Result<Exit> {
         Command::Smoke(args) => smoke::run(&args),
         Command::Jwt(args) => jwt::run(&args),
         Command::Stage3(args) => stage3::run(&args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man => man(),
+    };
+    match finished {
+        Ok(f) => deliver(f),
+        Err(failure) => {
+            console::errln(&format!("golive: error: {failure}"));
+            failure.exit
+        }
     }
 }
 
-/// The health endpoint: the one given (flag or HEALTH_URL) when non-empty, else BASE/health.
-pub(crate) fn health_url(base: &str, given: Option<&str>) -> String {
-    match given.filter(|u| !u.trim().is_empty()) {
-        Some(u) => u.to_string(),
-        None => format!("{}/health", base.trim_end_matches('/')),
+/// Where the human report goes: stdout, or stderr when an artifact takes stdout
+/// (`--json -`), so that the artifact can be piped on intact.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Human {
+    to_stderr: bool,
+}
+
+impl Human {
+    pub fn for_dests<'a>(dests: impl IntoIterator<Item = &'a Dest>) -> Human {
+        Human {
+            to_stderr: dests.into_iter().any(Dest::is_stdout),
+        }
     }
+
+    pub fn text(&self, s: &str) {
+        if self.to_stderr {
+            console::err(s)
+        } else {
+            console::out(s)
+        }
+    }
+
+    pub fn line(&self, s: &str) {
+        self.text(&format!("{s}\n"));
+    }
+}
+
+/// What a command leaves behind: its outcome, the text to show last, the artifacts.
+pub struct Finished {
+    pub outcome: Outcome,
+    human: Human,
+    text: String,
+    files: Vec<(Dest, Vec<u8>)>,
+}
+
+impl Finished {
+    pub fn new(outcome: Outcome, human: Human, text: impl Into<String>) -> Finished {
+        Finished {
+            outcome,
+            human,
+            text: text.into(),
+            files: Vec::new(),
+        }
+    }
+
+    /// A command that judges nothing and succeeded.
+    pub fn done(text: impl Into<String>) -> Finished {
+        Finished::new(Outcome::Pass, Human::default(), text)
+    }
+
+    pub fn file(mut self, dest: Dest, bytes: Vec<u8>) -> Finished {
+        self.files.push((dest, bytes));
+        self
+    }
+
+    /// `--json` when given: pretty JSON with a trailing newline.
+    pub fn json(self, dest: Option<Dest>, value: &impl serde::Serialize) -> Finished {
+        match dest {
+            Some(d) => self.file(d, output::file::json_bytes(value)),
+            None => self,
+        }
+    }
+
+    /// Writes `dir/name` for each artifact of a gate.
+    pub fn in_dir(mut self, dir: &std::path::Path, files: Vec<(&str, Vec<u8>)>) -> Finished {
+        for (name, bytes) in files {
+            self.files.push((Dest::Path(dir.join(name)), bytes));
+        }
+        self
+    }
+}
+
+/// The one writer: artifacts first (so nothing measured is lost if the terminal is
+/// gone), then the human text; any write that fails is one line and exit 4.
+pub fn deliver(f: Finished) -> Exit {
+    let mut exit = Exit::from(f.outcome);
+    for (dest, bytes) in &f.files {
+        if let Err(e) = output::write(dest, bytes) {
+            console::errln(&format!("golive: error: {e:#}"));
+            exit = Exit::Runtime;
+        }
+    }
+    f.human.text(&f.text);
+    if let Some(e) = console::take_error() {
+        // Stderr may be the stream that failed; try it all the same.
+        console::errln(&format!("golive: error: {e}"));
+        exit = Exit::Runtime;
+    }
+    exit
 }
 
 /// A runtime for the coordinating side of a command (the load has its own threads).
@@ -52,18 +151,24 @@ pub(crate) fn runtime() -> exit::Result<tokio::runtime::Runtime> {
         .map_err(|e| Failure::runtime(anyhow::Error::new(e).context("starting the async runtime")))
 }
 
-/// Stops `control` on the first SIGINT or SIGTERM (gates and canaries then report
-/// what they have).
-pub(crate) fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) -> exit::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut sigint = signal(SignalKind::interrupt()).map_err(Failure::runtime)?;
-    let mut sigterm = signal(SignalKind::terminate()).map_err(Failure::runtime)?;
+/// Stops `control` on the first SIGINT or SIGTERM (gates then report what they have).
+pub(crate) fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) {
     tokio::spawn(async move {
-        tokio::select! {
-            _ = sigint.recv() => {}
-            _ = sigterm.recv() => {}
-        }
+        crate::shutdown::shutdown_signal().await;
         control.stop();
     });
-    Ok(())
+}
+
+fn completions(shell: clap_complete::Shell) -> exit::Result<Finished> {
+    let mut bytes = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "golive", &mut bytes);
+    Ok(Finished::done(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn man() -> exit::Result<Finished> {
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut bytes)
+        .map_err(Failure::runtime)?;
+    Ok(Finished::done(String::from_utf8_lossy(&bytes).into_owned()))
 }

@@ -1,12 +1,11 @@
 //! `golive patch apply|rollback|status|diff`: the Stage 4 integration, previewable,
 //! idempotent and exactly reversible.
 
-use std::time::SystemTime;
-
+use super::Finished;
 use crate::cli::{PatchAction, PatchArgs};
 use crate::exit::{self, Exit, Failure};
+use crate::output::console;
 use crate::patch::project::{self, PatchError, Plan, Project};
-use crate::report::timestamp;
 
 fn failure(e: PatchError) -> Failure {
     let exit = match e {
@@ -24,24 +23,23 @@ fn failure(e: PatchError) -> Failure {
 
 fn show(plan: &Plan) {
     for note in &plan.notes {
-        println!("  {note}");
+        console::outln(&format!("  {note}"));
     }
 }
 
-pub fn run(args: &PatchArgs) -> exit::Result<Exit> {
+pub fn run(args: &PatchArgs) -> exit::Result<Finished> {
     let p = Project::new(&args.root);
-    let now = timestamp(SystemTime::now());
+    let now = crate::time::now();
     let plan = match args.action {
         PatchAction::Status => {
             let status = project::status(&p).map_err(failure)?;
-            for line in &status.lines {
-                println!("{line}");
-            }
-            return Ok(if status.consistent {
-                Exit::Pass
-            } else {
-                Exit::Fail
-            });
+            let mut text = status.lines.join("\n");
+            text.push('\n');
+            return Ok(Finished::new(
+                crate::outcome::Outcome::from_ok(status.consistent),
+                super::Human::default(),
+                text,
+            ));
         }
         PatchAction::Apply | PatchAction::Diff { rollback: false } => project::plan_apply(&p, &now),
         PatchAction::Rollback | PatchAction::Diff { rollback: true } => {
@@ -51,7 +49,7 @@ pub fn run(args: &PatchArgs) -> exit::Result<Exit> {
     let plan = match plan {
         Ok(plan) => plan,
         Err(PatchError::Drifted { path, diff }) => {
-            print!("{diff}");
+            console::out(&diff);
             return Err(failure(PatchError::Drifted {
                 path,
                 diff: String::new(),
@@ -60,15 +58,14 @@ pub fn run(args: &PatchArgs) -> exit::Result<Exit> {
         Err(e) => return Err(failure(e)),
     };
     if matches!(args.action, PatchAction::Diff { .. }) || args.dry_run {
-        print!("{}", plan.diff(&p.root));
+        console::out(&plan.diff(&p.root));
         show(&plan);
-        println!("(dry run: nothing written)");
-        return Ok(Exit::Pass);
+        return Ok(Finished::done("(dry run: nothing written)\n"));
     }
     if plan.is_empty() {
-        println!("Stage 4 already appears integrated; nothing to do.");
+        console::outln("Stage 4 already appears integrated; nothing to do.");
         show(&plan);
-        return Ok(Exit::Pass);
+        return Ok(Finished::done(""));
     }
     project::execute(&plan).map_err(failure)?;
     let verb = if args.action == PatchAction::Apply {
@@ -76,7 +73,7 @@ pub fn run(args: &PatchArgs) -> exit::Result<Exit> {
     } else {
         "rolled back"
     };
-    println!("Stage 4 integration {verb}:");
+    console::outln(&format!("Stage 4 integration {verb}:"));
     show(&plan);
-    Ok(Exit::Pass)
+    Ok(Finished::done(""))
 }

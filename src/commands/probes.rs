@@ -1,19 +1,34 @@
 //! `golive probes`: liveness, readiness and startup endpoints, Kubernetes semantics.
 
-use crate::cli::ProbesArgs;
-use crate::config::client_options;
-use crate::exit::{self, Exit, Failure};
-use crate::gates::probes;
-use crate::http::Target;
-use crate::report::{artifact, gates};
+use std::time::SystemTime;
 
-pub fn run(args: &ProbesArgs) -> exit::Result<Exit> {
-    let base = Target::parse(&args.base).map_err(Failure::usage)?;
-    let client = client_options(&args.client);
-    let result = super::runtime()?.block_on(probes::run(&base, &client, args.timeout));
-    print!("{}", gates::probes(&result));
-    if let Some(path) = &args.json {
-        artifact::write_json(path, &result).map_err(Failure::runtime)?;
-    }
-    Ok(if result.ok { Exit::Pass } else { Exit::Fail })
+use super::{Finished, Human};
+use crate::cli::ProbesArgs;
+use crate::config;
+use crate::exit::{self, Failure};
+use crate::gates::probes;
+use crate::outcome::{Document, Outcome};
+use crate::report::gates;
+
+pub fn run(args: &ProbesArgs) -> exit::Result<Finished> {
+    let base = config::target("BASE", &args.base).map_err(Failure::usage)?;
+    let client = config::client_options(&args.client);
+    let json = config::dest(args.json.as_deref());
+    let started = SystemTime::now();
+    let result = super::runtime()?.block_on(async {
+        tokio::select! {
+            r = probes::run(&base, &client, args.timeout) => Some(r),
+            _ = crate::shutdown::shutdown_signal() => None,
+        }
+    });
+    let Some(result) = result else {
+        return Ok(Finished::new(
+            Outcome::Interrupted,
+            Human::default(),
+            "verdict: INTERRUPTED\n",
+        ));
+    };
+    let text = gates::probes(&result);
+    let doc = Document::new("probes", started, Outcome::from_ok(result.ok), result);
+    Ok(Finished::new(doc.outcome(), Human::for_dests(&json), text).json(json, &doc))
 }

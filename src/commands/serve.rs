@@ -1,31 +1,19 @@
 //! `golive serve`: the embedded target on a port, until Ctrl-C.
 
-use std::io::Write;
-
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{signal, SignalKind};
 use tracing::{info, warn};
 
+use super::Finished;
 use crate::cli::ServeArgs;
-use crate::exit::{self, Exit, Failure};
+use crate::config::process_env;
+use crate::exit::{self, Failure};
+use crate::output::console;
 use crate::serve::{serve, ServeOptions};
+use crate::shutdown::shutdown_signal;
 
-pub fn options(args: &ServeArgs) -> ServeOptions {
-    ServeOptions {
-        latency: args.latency,
-        error_rate: args.error_rate,
-        health: args.health,
-        csp: !args.no_csp,
-        signing_secret: std::env::var("STRIPE_SIGNING_SECRET")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(String::into_bytes),
-    }
-}
-
-pub fn run(args: &ServeArgs) -> exit::Result<Exit> {
-    let opts = options(args);
+pub fn run(args: &ServeArgs) -> exit::Result<Finished> {
+    let opts = ServeOptions::from_args(args, &process_env);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads as usize)
         .enable_all()
@@ -41,19 +29,10 @@ pub fn run(args: &ServeArgs) -> exit::Result<Exit> {
             warn!(%addr, "serving beyond loopback");
         }
         let secret = if opts.signing_secret.is_some() { "set" } else { "not set" };
-        println!("golive serve: listening on http://{addr} (STRIPE_SIGNING_SECRET {secret}; Ctrl-C stops)");
-        // Scripts wait for this line before sending traffic.
-        let _ = std::io::stdout().flush();
-        let mut sigint = signal(SignalKind::interrupt()).map_err(Failure::runtime)?;
-        let mut sigterm = signal(SignalKind::terminate()).map_err(Failure::runtime)?;
-        let shutdown = async move {
-            tokio::select! {
-                _ = sigint.recv() => {}
-                _ = sigterm.recv() => {}
-            }
-        };
-        serve(listener, opts, shutdown).await;
+        // Scripts wait for this line before sending traffic (the console flushes it).
+        console::outln(&format!("golive serve: listening on http://{addr} (STRIPE_SIGNING_SECRET {secret}; Ctrl-C stops)"));
+        serve(listener, opts, shutdown_signal()).await;
         info!("golive serve stopped");
-        Ok(Exit::Pass)
+        Ok(Finished::done(""))
     })
 }

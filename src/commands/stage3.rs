@@ -1,37 +1,52 @@
 //! `golive stage3`: smoke checks, then the release gate; artifacts under qa/stage3/v0.3.0.
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::{Finished, Human};
 use crate::cli::Stage3Args;
-use crate::exit::{self, Exit, Failure};
+use crate::config::process_env;
+use crate::exit::{self, Failure};
 use crate::gates::stage3::{self, Stage3Plan};
+use crate::load::Control;
+use crate::outcome::Document;
+use crate::output::file::json_bytes;
 use crate::report::gates;
 
-pub fn run(args: &Stage3Args) -> exit::Result<Exit> {
-    let (smoke, health_url) = super::smoke::plan(&args.target)?;
-    let plan = Stage3Plan {
-        smoke,
-        health_url,
-        gate_cmd: args.gate_cmd.clone(),
-        gate_timeout: args.gate_timeout,
-        home_api: args.home_api.clone(),
-        root: args.root.clone(),
-        out: args.out.clone(),
-    };
-    println!(
+pub fn run(args: &Stage3Args) -> exit::Result<Finished> {
+    let plan = Stage3Plan::from_args(args).map_err(Failure::usage)?;
+    let human = Human::default();
+    let started = SystemTime::now();
+    human.line(&format!(
         "golive stage3  {}  (smoke, then the release gate in API mode)",
         plan.smoke.base.uri
+    ));
+    let run = super::runtime()?.block_on(async {
+        let control = Arc::new(Control::default());
+        super::stop_on_signal(control.clone());
+        stage3::run(&plan, &process_env, &control, |c| {
+            human.line(&gates::smoke_check(c))
+        })
+        .await
+    });
+    let dir = plan.out_dir();
+    let text = format!(
+        "{}artifacts: {}/\n",
+        gates::stage3_outcome(&run.summary),
+        dir.display()
     );
-    let env = |k: &str| std::env::var(k).ok();
-    let (summary, _) = super::runtime()?
-        .block_on(stage3::run(&plan, &env, |c| {
-            println!("{}", gates::smoke_check(c))
-        }))
-        .map_err(Failure::runtime)?;
-    println!();
-    print!("{}", gates::stage3_tests_txt(&summary));
-    println!("artifacts: {}/", plan.out_dir().display());
-    Ok(if summary.passed() {
-        Exit::Pass
-    } else {
-        Exit::Fail
-    })
+    let tests_txt = gates::stage3_tests_txt(&run.summary);
+    let outcome = run.summary.status;
+    let smoke = Document::new("smoke", started, run.smoke.status, run.smoke);
+    let summary = Document::new("stage3", started, outcome, run.summary);
+    Ok(Finished::new(outcome, human, text).in_dir(
+        &dir,
+        vec![
+            ("smoke_results.json", json_bytes(&smoke)),
+            ("summary.json", json_bytes(&summary)),
+            ("tests.txt", tests_txt.into_bytes()),
+            ("release_gate_stdout.txt", run.gate.stdout),
+            ("release_gate_stderr.txt", run.gate.stderr),
+        ],
+    ))
 }

@@ -1,62 +1,48 @@
 //! `golive stage4`: the production go-live gate; writes summary.json and tests.txt.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
+use super::{Finished, Human};
 use crate::cli::Stage4Args;
-use crate::config::client_options;
-use crate::exit::{self, Exit, Failure};
-use crate::gates::canary::{CanaryPlan, Spacing, DEFAULT_COUNT, DEFAULT_DELAY, DEFAULT_SLO};
+use crate::config::process_env;
+use crate::exit::{self, Failure};
 use crate::gates::stage4::{self, Stage4Plan};
-use crate::http::Target;
 use crate::load::Control;
-use crate::report::gates;
-use crate::slo::Slo;
+use crate::outcome::Document;
+use crate::output::file::json_bytes;
+use crate::report::{gates, paint};
 
-pub fn plan(args: &Stage4Args) -> exit::Result<Stage4Plan> {
-    let base = Target::parse(&args.prod_url)
-        .map_err(|e| Failure::usage(anyhow::anyhow!("PROD_URL: {e}")))?;
-    let health_url = super::health_url(&args.prod_url, args.health_url.as_deref());
-    let health = Target::parse(&health_url)
-        .map_err(|e| Failure::usage(anyhow::anyhow!("HEALTH_URL: {e}")))?;
-    let expect_live = args.expect_live.unwrap_or(false);
-    Ok(Stage4Plan {
-        base,
-        health,
-        timeout: args.timeout,
-        canary: CanaryPlan {
-            spacing: Spacing::Delay {
-                count: DEFAULT_COUNT,
-                delay: DEFAULT_DELAY,
-            },
-            timeout: args.timeout,
-            slos: vec![Slo::parse(DEFAULT_SLO).expect("the default SLO parses")],
-        },
-        expect_live,
-        // The seed allows mocks by default; expecting live providers and allowing mocks
-        // unless told otherwise would make EXPECT_LIVE=1 a no-op.
-        allow_mock: args.allow_provider_mock.unwrap_or(!expect_live),
-        strict_headers: args.strict_headers,
-        probes: args.probes,
-        client: client_options(&args.client),
-    })
-}
-
-pub fn run(args: &Stage4Args) -> exit::Result<Exit> {
-    let plan = plan(args)?;
+pub fn run(args: &Stage4Args) -> exit::Result<Finished> {
+    let plan = Stage4Plan::from_args(args, &process_env).map_err(Failure::usage)?;
+    let started = SystemTime::now();
     let summary = super::runtime()?.block_on(async {
         let control = Arc::new(Control::default());
-        super::stop_on_signal(control.clone())?;
-        Ok::<_, Failure>(stage4::run(&plan, |k| std::env::var(k).ok(), &control).await)
-    })?;
-    stage4::write_artifacts(&summary, &args.out).map_err(Failure::runtime)?;
-    print!("{}", gates::stage4_tests_txt(&summary));
-    println!(
-        "artifacts: {0}/summary.json, {0}/tests.txt",
-        args.out.display()
+        super::stop_on_signal(control.clone());
+        stage4::run(&plan, process_env, &control).await
+    });
+    Ok(finish(summary, started, &args.out))
+}
+
+/// The gate's artifacts and text, shared with the demo.
+pub fn finish(
+    summary: stage4::Stage4Summary,
+    started: SystemTime,
+    out: &std::path::Path,
+) -> Finished {
+    let tests_txt = gates::stage4_tests_txt(&summary);
+    let outcome = summary.status;
+    let text = format!(
+        "{tests_txt}artifacts: {0}/summary.json, {0}/tests.txt\n{1}\n",
+        out.display(),
+        paint::verdict_line(outcome)
     );
-    Ok(if summary.passed() {
-        Exit::Pass
-    } else {
-        Exit::Fail
-    })
+    let doc = Document::new("stage4", started, outcome, summary);
+    Finished::new(outcome, Human::default(), text).in_dir(
+        out,
+        vec![
+            ("summary.json", json_bytes(&doc)),
+            ("tests.txt", tests_txt.into_bytes()),
+        ],
+    )
 }

@@ -3,13 +3,15 @@
 
 use std::time::{Duration, Instant};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ms;
 use crate::checks::{health, probe};
 use crate::http::{ClientOptions, Target};
 use crate::load::Control;
-use crate::slo::{Latencies, Observed, Outcome, Slo, Verdict};
+use crate::outcome::Outcome;
+use crate::slo::{Latencies, Observed, Slo, Verdict};
 
 /// The seeds' canary: 5 pings, 300 ms apart, p95 under one second.
 pub const DEFAULT_COUNT: u32 = 5;
@@ -37,7 +39,7 @@ pub struct CanaryPlan {
 }
 
 /// One ping.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Sample {
     /// HTTP status; `null` when no response came.
     pub code: Option<u16>,
@@ -54,7 +56,7 @@ pub struct Sample {
 }
 
 /// The seed's `canary` object (`oks`, `count`, `p95_ms`, `samples`) plus verdicts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CanaryResult {
     pub url: String,
     pub oks: u32,
@@ -63,11 +65,15 @@ pub struct CanaryResult {
     pub p95_ms: Option<f64>,
     pub samples: Vec<Sample>,
     pub slos: Vec<Verdict>,
-    /// Every sample ok and every SLO held.
-    pub ok: bool,
-    /// Stopped by Ctrl-C before the plan was done.
-    #[serde(default)]
-    pub interrupted: bool,
+    /// Pass when every sample is ok and every SLO holds; interrupted when Ctrl-C
+    /// stopped it before the plan was done.
+    pub verdict: Outcome,
+}
+
+impl CanaryResult {
+    pub fn ok(&self) -> bool {
+        self.verdict.is_pass()
+    }
 }
 
 async fn sample(target: &Target, client: &ClientOptions, timeout: Duration) -> Sample {
@@ -150,16 +156,23 @@ pub fn judge(url: String, samples: Vec<Sample>, slos: &[Slo], interrupted: bool)
     };
     let obs = Observed {
         latency: Latencies::Samples(&latencies),
+        latency_without_lag: None,
         finished: count as u64,
         successes: oks as u64,
         status_4xx: code_count(400, 499),
         status_5xx: code_count(500, 999),
         errors: samples.iter().filter(|s| s.code.is_none()).count() as u64,
         rps: 0.0,
-        generator_saturated: false,
     };
     let verdicts: Vec<Verdict> = slos.iter().map(|s| s.evaluate(&obs)).collect();
-    let slos_hold = Outcome::combine(verdicts.iter().map(|v| v.outcome)) == Outcome::Pass;
+    let verdict = Outcome::combine(
+        verdicts
+            .iter()
+            .map(|v| v.outcome)
+            .chain([Outcome::of_checks(samples.iter().map(|s| s.ok))])
+            .chain((count == 0).then_some(Outcome::Fail)),
+    )
+    .or_interrupted(interrupted);
     CanaryResult {
         url,
         oks,
@@ -167,7 +180,6 @@ pub fn judge(url: String, samples: Vec<Sample>, slos: &[Slo], interrupted: bool)
         p95_ms: (!latencies.is_empty()).then(|| Latencies::Samples(&latencies).quantile_ms(0.95)),
         samples,
         slos: verdicts,
-        ok: count > 0 && oks == count && slos_hold && !interrupted,
-        interrupted,
+        verdict,
     }
 }

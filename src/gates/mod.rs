@@ -1,11 +1,12 @@
-//! Gates: checks orchestrated into the seeds' release stages, and their artifacts.
-//! Gates return result types; commands print them and `report` renders them.
+//! Gates: load and checks orchestrated into the seeds' release stages. Gates return
+//! result types; `report` renders them and commands write them.
 
 pub mod canary;
 pub mod probes;
 pub mod smoke;
 pub mod stage3;
 pub mod stage4;
+pub mod stress;
 
 /// Milliseconds with µs precision, as artifacts write them.
 pub(crate) fn ms(d: std::time::Duration) -> f64 {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ms;
@@ -15,7 +16,7 @@ pub const PROBES: [(&str, &str); 3] = [
     ("startup", "/health/startup"),
 ];
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbeResult {
     pub probe: String,
     pub url: String,
@@ -25,7 +26,7 @@ pub struct ProbeResult {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbesResult {
     pub ok: bool,
     pub probes: Vec<ProbeResult>,

@@ -7,14 +7,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::Method;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ms;
 use crate::checks::smoke::{json_field, CheckSpec, JsonExpectation, SignMode};
 use crate::checks::{health, probe};
 use crate::http::{expand_env, ClientOptions, Target};
-use crate::report::timestamp;
+use crate::load::Control;
+use crate::outcome::{upper, Outcome};
 use crate::sign::stripe_header;
+use crate::time::now;
 
 /// Response bodies kept in results, at most.
 const BODY_KEEP: usize = 256;
@@ -29,11 +32,13 @@ pub struct SmokePlan {
 }
 
 /// One check's result, in the seed's shape (`check`, `status`, `status_code`, `body`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     pub check: String,
     /// "PASS" or "FAIL".
-    pub status: String,
+    #[serde(with = "upper")]
+    #[schemars(schema_with = "upper::schema")]
+    pub status: Outcome,
     pub status_code: Option<u16>,
     /// The start of the response body, request secrets redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,16 +54,19 @@ pub struct CheckResult {
 
 impl CheckResult {
     pub fn passed(&self) -> bool {
-        self.status == "PASS"
+        self.status.is_pass()
     }
 }
 
 /// `smoke_results.json`: the seed's `started`, `finished`, `status`, `checks`, plus counts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SmokeResults {
     pub started: String,
     pub finished: String,
-    pub status: String,
+    /// "PASS", "FAIL", or "INTERRUPTED" when Ctrl-C stopped the run.
+    #[serde(with = "upper")]
+    #[schemars(schema_with = "upper::schema")]
+    pub status: Outcome,
     pub base_url: String,
     pub passed: u32,
     pub total: u32,
@@ -70,7 +78,7 @@ pub struct SmokeResults {
 
 impl SmokeResults {
     pub fn ok(&self) -> bool {
-        self.status == "PASS"
+        self.status.is_pass()
     }
 }
 
@@ -222,7 +230,7 @@ async fn execute(
 ) -> CheckResult {
     let mut result = CheckResult {
         check: run.name.clone(),
-        status: "FAIL".into(),
+        status: Outcome::Fail,
         status_code: None,
         body: None,
         expected: run.expect.clone(),
@@ -308,24 +316,30 @@ async fn execute(
         }
     }
     if why.is_none() {
-        result.status = "PASS".into();
+        result.status = Outcome::Pass;
     }
     result.reason = why;
     result
 }
 
 /// Runs every check in order; `on_result` sees each result as it completes.
+/// `control.stop()` ends the run between checks (the result is interrupted).
 pub async fn run(
     plan: &SmokePlan,
     env: &dyn Fn(&str) -> Option<String>,
+    control: &Control,
     mut on_result: impl FnMut(&CheckResult),
 ) -> SmokeResults {
-    let started = timestamp(SystemTime::now());
+    let started = now();
     let mut five_xx = 0u64;
     let mut checks = Vec::new();
-    for spec in &plan.checks {
+    let mut interrupted = false;
+    'all: for spec in &plan.checks {
         for r in runs(spec) {
-            let result = execute(plan, &r, env, &mut five_xx).await;
+            let result = tokio::select! {
+                r = execute(plan, &r, env, &mut five_xx) => r,
+                _ = control.stopped() => { interrupted = true; break 'all; }
+            };
             on_result(&result);
             checks.push(result);
         }
@@ -335,8 +349,8 @@ pub async fn run(
     let ok = passed == total && !(plan.zero_5xx && five_xx > 0);
     SmokeResults {
         started,
-        finished: timestamp(SystemTime::now()),
-        status: if ok { "PASS" } else { "FAIL" }.into(),
+        finished: now(),
+        status: Outcome::from_ok(ok).or_interrupted(interrupted),
         base_url: plan.base.uri.to_string().trim_end_matches('/').to_string(),
         passed,
         total,

@@ -1,17 +1,20 @@
 //! Stage 3 – Staging Pilot: the smoke checks, then the project's release gate in API
-//! mode (HOME_API=1, PYTHONPATH=.), its output captured to files and its run bounded
-//! by a timeout after which it is killed with its whole process group. Artifacts go
-//! to `qa/stage3/v0.3.0/` in the seed's shape.
+//! mode (HOME_API=1, PYTHONPATH=.), its output captured and its run bounded by a
+//! timeout after which it is killed with its whole process group. The command writes
+//! the artifacts to `qa/stage3/v0.3.0/` in the seed's shape.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::smoke::{self, CheckResult, SmokePlan, SmokeResults};
-use crate::report::{artifact, timestamp};
+use crate::load::Control;
+use crate::outcome::{upper, Outcome};
+use crate::time::now;
 
 pub const STAGE: &str = "stage3_v0_3_0";
 pub const ARTIFACT_DIR: &str = "qa/stage3/v0.3.0";
@@ -42,7 +45,7 @@ impl Stage3Plan {
 }
 
 /// `summary.json`: the seed's fields plus what golive adds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stage3Summary {
     pub stage: String,
     pub started: String,
@@ -52,35 +55,49 @@ pub struct Stage3Summary {
     pub smoke: SmokeSection,
     /// `null` when the gate did not run to an exit (missing, killed).
     pub release_gate_exit_code: Option<i32>,
-    pub status: String,
+    /// "PASS", "FAIL" or "INTERRUPTED".
+    #[serde(with = "upper")]
+    #[schemars(schema_with = "upper::schema")]
+    pub status: Outcome,
     pub release_gate_command: String,
     pub release_gate_timed_out: bool,
     pub release_gate_duration_s: f64,
     pub failures: Vec<String>,
-    pub golive_version: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SmokeSection {
-    pub status: String,
+    #[serde(with = "upper")]
+    #[schemars(schema_with = "upper::schema")]
+    pub status: Outcome,
     pub five_xx_count: u64,
     pub checks: Vec<CheckResult>,
 }
 
 impl Stage3Summary {
     pub fn passed(&self) -> bool {
-        self.status == "PASS"
+        self.status.is_pass()
     }
 }
 
-/// How the release gate ended.
+/// How the release gate ended, with what it printed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateRun {
     pub command: String,
     pub exit_code: Option<i32>,
     pub timed_out: bool,
+    pub interrupted: bool,
     pub error: Option<String>,
     pub duration: Duration,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Everything Stage 3 produced: the summary, the smoke results and the gate's output.
+pub struct Stage3Run {
+    pub summary: Stage3Summary,
+    pub smoke: SmokeResults,
+    pub gate: GateRun,
 }
 
 fn has_python3() -> bool {
@@ -92,40 +109,41 @@ fn has_python3() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Runs the gate with its output going to `stdout_path` / `stderr_path`.
-pub fn run_gate(plan: &Stage3Plan, stdout_path: &Path, stderr_path: &Path) -> GateRun {
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// Runs the gate, capturing its output; it is killed with its process group on the
+/// timeout or when `control` stops.
+pub fn run_gate(plan: &Stage3Plan, control: &Control) -> GateRun {
     let start = Instant::now();
     let command = plan.gate_cmd.clone().unwrap_or_else(|| {
         let python = if has_python3() { "python3" } else { "python" };
         format!("{python} {DEFAULT_GATE_SCRIPT}")
     });
-    let ended = |exit_code, timed_out, error: Option<String>| GateRun {
+    let mut run = GateRun {
         command: command.clone(),
-        exit_code,
-        timed_out,
-        error,
-        duration: start.elapsed(),
+        exit_code: None,
+        timed_out: false,
+        interrupted: false,
+        error: None,
+        duration: Duration::ZERO,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
     };
     if plan.gate_cmd.is_none() && !plan.root.join(DEFAULT_GATE_SCRIPT).exists() {
         let why = format!(
             "{DEFAULT_GATE_SCRIPT} not found under {}",
             plan.root.display()
         );
-        let _ = std::fs::write(stderr_path, format!("golive: {why}\n"));
-        let _ = std::fs::write(stdout_path, "");
-        return ended(None, false, Some(why));
+        run.stderr = format!("golive: {why}\n").into_bytes();
+        run.error = Some(why);
+        return run;
     }
-    let files = File::create(stdout_path).and_then(|o| Ok((o, File::create(stderr_path)?)));
-    let (out, err) = match files {
-        Ok(f) => f,
-        Err(e) => {
-            return ended(
-                None,
-                false,
-                Some(format!("cannot create the gate's output files: {e}")),
-            )
-        }
-    };
     let pythonpath = match std::env::var("PYTHONPATH") {
         Ok(p) if !p.is_empty() => format!(".:{p}"),
         _ => ".".into(),
@@ -137,61 +155,90 @@ pub fn run_gate(plan: &Stage3Plan, stdout_path: &Path, stderr_path: &Path) -> Ga
         .env("HOME_API", &plan.home_api)
         .env("PYTHONPATH", pythonpath)
         .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     // Its own process group, so a timeout kills the gate and everything it started.
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return ended(None, false, Some(format!("cannot start `{command}`: {e}"))),
+        Err(e) => {
+            run.error = Some(format!("cannot start `{command}`: {e}"));
+            return run;
+        }
     };
+    let out = child.stdout.take().map(drain);
+    let err = child.stderr.take().map(drain);
     let deadline = start + plan.gate_timeout;
+    let kill = |child: &mut std::process::Child| {
+        // SAFETY: signalling the process group we created for the child.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+        let _ = child.wait();
+    };
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
-                let code = status.code();
-                let error = match code {
+                run.exit_code = status.code();
+                run.error = match run.exit_code {
                     Some(127) => Some(format!("`{command}`: command not found (exit 127)")),
                     None => Some("the gate was killed by a signal".to_string()),
                     _ => None,
                 };
-                return ended(code, false, error);
+                break;
+            }
+            Ok(None) if control.is_stopping() => {
+                kill(&mut child);
+                run.interrupted = true;
+                run.error = Some("interrupted: the gate was stopped".into());
+                break;
             }
             Ok(None) if Instant::now() >= deadline => {
-                // SAFETY: signalling the process group we created for the child.
-                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-                let _ = child.wait();
-                let why = format!(
+                kill(&mut child);
+                run.timed_out = true;
+                run.error = Some(format!(
                     "killed after --gate-timeout {}",
                     humantime::format_duration(plan.gate_timeout)
-                );
-                return ended(None, true, Some(why));
+                ));
+                break;
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return ended(None, false, Some(format!("waiting for the gate: {e}"))),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                run.error = Some(format!("waiting for the gate: {e}"));
+                break;
+            }
         }
     }
+    run.stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
+    run.stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    run.duration = start.elapsed();
+    run
 }
 
-/// Runs Stage 3 and writes its artifacts. Never fails on the target's account: an
-/// unreachable API or a missing gate is a FAIL with its reason.
+/// Runs Stage 3. Never fails on the target's account: an unreachable API or a missing
+/// gate is a FAIL with its reason; Ctrl-C (`control`) is an interrupted result.
 pub async fn run(
     plan: &Stage3Plan,
     env: &dyn Fn(&str) -> Option<String>,
+    control: &std::sync::Arc<Control>,
     on_check: impl FnMut(&CheckResult),
-) -> anyhow::Result<(Stage3Summary, SmokeResults)> {
-    let started = timestamp(SystemTime::now());
-    let dir = plan.out_dir();
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
-    let smoke = smoke::run(&plan.smoke, env, on_check).await;
-    let gate = {
-        let plan = plan.clone();
-        let (o, e) = (
-            dir.join("release_gate_stdout.txt"),
-            dir.join("release_gate_stderr.txt"),
-        );
-        tokio::task::spawn_blocking(move || run_gate(&plan, &o, &e)).await?
+) -> Stage3Run {
+    let started = now();
+    let smoke = smoke::run(&plan.smoke, env, control, on_check).await;
+    let gate = if control.is_stopping() {
+        GateRun {
+            command: String::new(),
+            exit_code: None,
+            timed_out: false,
+            interrupted: true,
+            error: Some("not run: interrupted".into()),
+            duration: Duration::ZERO,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    } else {
+        let (plan, control) = (plan.clone(), control.clone());
+        tokio::task::spawn_blocking(move || run_gate(&plan, &control))
+            .await
+            .expect("the gate runner does not panic")
     };
     let mut failures = Vec::new();
     if !smoke.ok() {
@@ -212,30 +259,28 @@ pub async fn run(
             code.map_or("-".into(), |c| c.to_string())
         )),
     }
+    let interrupted = gate.interrupted || smoke.status == Outcome::Interrupted;
     let summary = Stage3Summary {
         stage: STAGE.into(),
         started,
-        finished: timestamp(SystemTime::now()),
+        finished: now(),
         base_url: smoke.base_url.clone(),
         health_url: plan.health_url.clone(),
         smoke: SmokeSection {
-            status: smoke.status.clone(),
+            status: smoke.status,
             five_xx_count: smoke.five_xx_count,
             checks: smoke.checks.clone(),
         },
         release_gate_exit_code: gate.exit_code,
-        status: if failures.is_empty() { "PASS" } else { "FAIL" }.into(),
+        status: Outcome::from_ok(failures.is_empty()).or_interrupted(interrupted),
         release_gate_command: gate.command.clone(),
         release_gate_timed_out: gate.timed_out,
         release_gate_duration_s: (gate.duration.as_secs_f64() * 1000.0).round() / 1000.0,
         failures,
-        golive_version: env!("CARGO_PKG_VERSION").into(),
     };
-    artifact::write_json(&dir.join("smoke_results.json"), &smoke)?;
-    artifact::write_json(&dir.join("summary.json"), &summary)?;
-    artifact::write_atomic(
-        &dir.join("tests.txt"),
-        crate::report::gates::stage3_tests_txt(&summary).as_bytes(),
-    )?;
-    Ok((summary, smoke))
+    Stage3Run {
+        summary,
+        smoke,
+        gate,
+    }
 }

@@ -1,10 +1,10 @@
 //! Stage 4 – Production Go-Live Readiness: health contract, canary, root security
-//! headers and provider configuration (optionally the probes), written to
-//! `qa/stage4/v0.4.0/summary.json` and `tests.txt` in the seed's shape.
+//! headers and provider configuration (optionally the probes), judged into the
+//! seed's `summary.json` shape (the command writes it with `tests.txt`).
 
-use std::path::Path;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,7 +16,8 @@ use crate::checks::providers::{self, ProviderConfig};
 use crate::checks::{health, probe};
 use crate::http::{ClientOptions, Scheme, Target};
 use crate::load::Control;
-use crate::report::{artifact, timestamp};
+use crate::outcome::{upper, Outcome};
+use crate::time::now;
 
 pub const STAGE: &str = "Stage 4 – Production Go-Live Readiness";
 pub const ARTIFACT_DIR: &str = "qa/stage4/v0.4.0";
@@ -35,10 +36,12 @@ pub struct Stage4Plan {
     /// Include /health/live, /health/ready, /health/startup.
     pub probes: bool,
     pub client: ClientOptions,
+    /// Why the base URL is what it is, when it was not given (said in the results).
+    pub base_note: Option<String>,
 }
 
 /// `checks.health`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HealthCheck {
     pub ok: bool,
     pub status_code: Option<u16>,
@@ -51,7 +54,7 @@ pub struct HealthCheck {
 }
 
 /// `checks.root_headers`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RootHeaders {
     pub ok: bool,
     pub status_code: Option<u16>,
@@ -65,7 +68,7 @@ pub struct RootHeaders {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Checks {
     pub health: HealthCheck,
     pub canary: CanaryResult,
@@ -78,30 +81,46 @@ pub struct Checks {
 
 /// `summary.json`: the seed's fields (`stage`, `timestamp`, `base_url`, `health_url`,
 /// `checks`, `status`) plus what golive adds (`failures`, settings, version).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stage4Summary {
     pub stage: String,
     pub timestamp: String,
     pub base_url: String,
     pub health_url: String,
     pub checks: Checks,
-    /// "PASS" or "FAIL".
-    pub status: String,
+    /// "PASS", "FAIL", or "INTERRUPTED" when Ctrl-C stopped the gate.
+    #[serde(with = "upper")]
+    #[schemars(schema_with = "upper::schema")]
+    pub status: Outcome,
     /// Why the gate failed, one line per reason.
     pub failures: Vec<String>,
     pub expect_live: bool,
     pub allow_provider_mock: bool,
-    pub golive_version: String,
+    /// Why the base URL is the one tested, when it was not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url_note: Option<String>,
 }
 
 impl Stage4Summary {
     pub fn passed(&self) -> bool {
-        self.status == "PASS"
+        self.status.is_pass()
     }
 }
 
-async fn check_health(plan: &Stage4Plan) -> HealthCheck {
-    match probe::get(&plan.health, &plan.client, plan.timeout).await {
+/// A GET that Ctrl-C cuts short.
+async fn get_unless_stopped(
+    target: &Target,
+    plan: &Stage4Plan,
+    control: &Control,
+) -> Result<probe::Probed, String> {
+    tokio::select! {
+        r = probe::get(target, &plan.client, plan.timeout) => r.map_err(|e| e.to_string()),
+        _ = control.stopped() => Err("not run: interrupted".into()),
+    }
+}
+
+async fn check_health(plan: &Stage4Plan, control: &Control) -> HealthCheck {
+    match get_unless_stopped(&plan.health, plan, control).await {
         Ok(p) => {
             let v = health::judge(p.status, &p.body);
             HealthCheck {
@@ -118,18 +137,18 @@ async fn check_health(plan: &Stage4Plan) -> HealthCheck {
             status_code: None,
             latency_ms: None,
             payload: None,
-            error: Some(e.to_string()),
+            error: Some(e),
             note: None,
         },
     }
 }
 
-async fn check_root(plan: &Stage4Plan) -> RootHeaders {
+async fn check_root(plan: &Stage4Plan, control: &Control) -> RootHeaders {
     let root = plan
         .base
         .with_path("/")
         .unwrap_or_else(|_| plan.base.clone());
-    match probe::get(&root, &plan.client, plan.timeout).await {
+    match get_unless_stopped(&root, plan, control).await {
         Ok(p) => {
             let v = headers::judge(&p.headers, root.scheme == Scheme::Https);
             let ok = v.csp_present && (!plan.strict_headers || v.findings.is_empty());
@@ -152,7 +171,7 @@ async fn check_root(plan: &Stage4Plan) -> RootHeaders {
             csp_report_only: false,
             findings: Vec::new(),
             strict: plan.strict_headers,
-            error: Some(e.to_string()),
+            error: Some(e),
         },
     }
 }
@@ -163,12 +182,12 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
     control: &Control,
 ) -> Stage4Summary {
-    let started = std::time::SystemTime::now();
-    let health = check_health(plan).await;
+    let started = now();
+    let health = check_health(plan, control).await;
     let canary = canary::run(&plan.health, &plan.client, &plan.canary, control, |_, _| {}).await;
-    let root_headers = check_root(plan).await;
+    let root_headers = check_root(plan, control).await;
     let provider = providers::judge(env, plan.expect_live, plan.allow_mock);
-    let probes = if plan.probes {
+    let probes = if plan.probes && !control.is_stopping() {
         Some(probes::run(&plan.base, &plan.client, plan.timeout).await)
     } else {
         None
@@ -181,7 +200,7 @@ pub async fn run(
             health.error.as_deref().unwrap_or("not ok")
         ));
     }
-    if !canary.ok {
+    if !canary.ok() && canary.verdict != Outcome::Interrupted {
         let mut why = format!("canary: {}/{} samples ok", canary.oks, canary.count);
         for v in canary.slos.iter().filter(|v| !v.pass) {
             why.push_str(&format!("; {} {}", v.slo, v.outcome.as_str()));
@@ -204,6 +223,9 @@ pub async fn run(
             provider.issues.len()
         ));
     }
+    if let Some(note) = plan.base_note.as_ref().filter(|_| !health.ok) {
+        failures.push(format!("base URL: {note}"));
+    }
     if let Some(p) = probes.as_ref().filter(|p| !p.ok) {
         let bad: Vec<_> = p
             .probes
@@ -213,9 +235,10 @@ pub async fn run(
             .collect();
         failures.push(format!("probes: {} failed", bad.join(", ")));
     }
+    let interrupted = control.is_stopping();
     Stage4Summary {
         stage: STAGE.into(),
-        timestamp: timestamp(started),
+        timestamp: started,
         base_url: plan.base.uri.to_string().trim_end_matches('/').to_string(),
         health_url: plan.health.uri.to_string(),
         checks: Checks {
@@ -226,19 +249,10 @@ pub async fn run(
             provider_issues: provider.issues,
             probes,
         },
-        status: if failures.is_empty() { "PASS" } else { "FAIL" }.into(),
+        status: Outcome::from_ok(failures.is_empty()).or_interrupted(interrupted),
         failures,
         expect_live: plan.expect_live,
         allow_provider_mock: plan.allow_mock,
-        golive_version: env!("CARGO_PKG_VERSION").into(),
+        base_url_note: plan.base_note.clone(),
     }
-}
-
-/// Writes summary.json and tests.txt into `dir`, each atomically.
-pub fn write_artifacts(summary: &Stage4Summary, dir: &Path) -> anyhow::Result<()> {
-    artifact::write_json(&dir.join("summary.json"), summary)?;
-    artifact::write_atomic(
-        &dir.join("tests.txt"),
-        crate::report::gates::stage4_tests_txt(summary).as_bytes(),
-    )
 }

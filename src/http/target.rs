@@ -34,11 +34,26 @@ pub enum TargetError {
         "URL '{0}' carries credentials: pass them as a header instead (-H 'Authorization: ...')"
     )]
     Credentials(String),
+    #[error("URL '{url}' has port '{port}': a port is a number from 1 to 65535")]
+    Port { url: String, port: String },
+}
+
+/// The port as written after the host, if any: `[::1]:80` and `host:80` alike.
+fn written_port(authority: &str) -> Option<&str> {
+    let after_host = match authority.rfind(']') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    after_host.rsplit_once(':').map(|(_, p)| p)
 }
 
 impl Target {
     pub fn parse(url: &str) -> Result<Target, TargetError> {
         let malformed = || TargetError::Malformed(url.to_string());
+        // `localhost:8000/health` would read as scheme `localhost`, or not at all.
+        if !url.contains("://") && !url.trim().starts_with('/') {
+            return Err(TargetError::NoScheme(url.trim().to_string()));
+        }
         let uri: Uri = url.trim().parse().map_err(|_| malformed())?;
         let scheme = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("http") => Scheme::Http,
@@ -65,10 +80,22 @@ impl Target {
         if host.is_empty() {
             return Err(malformed());
         }
-        let port = authority.port_u16().unwrap_or(match scheme {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-        });
+        let port = match written_port(authority.as_str()) {
+            // Never fall back silently: a typo must not load port 80 instead.
+            Some(p) => {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| TargetError::Port {
+                        url: url.to_string(),
+                        port: p.to_string(),
+                    })?
+            }
+            None => match scheme {
+                Scheme::Http => 80,
+                Scheme::Https => 443,
+            },
+        };
         let path_and_query = uri
             .path_and_query()
             .cloned()
@@ -135,5 +162,31 @@ mod tests {
             Target::parse("http://u:p@host/"),
             Err(TargetError::Credentials(_))
         ));
+    }
+
+    #[test]
+    fn ports_out_of_range_are_refused_not_replaced() {
+        for url in [
+            "http://127.0.0.1:99999/",
+            "http://127.0.0.1:65536/",
+            "http://127.0.0.1:19x02/",
+            "http://127.0.0.1:0/",
+            "http://[::1]:70000/",
+        ] {
+            assert!(
+                matches!(Target::parse(url), Err(TargetError::Port { .. })),
+                "{url}"
+            );
+        }
+        assert_eq!(Target::parse("http://[::1]:8080/").unwrap().port, 8080);
+        assert_eq!(Target::parse("https://h/").unwrap().port, 443);
+    }
+
+    #[test]
+    fn host_and_port_without_a_scheme_get_the_hint() {
+        for url in ["127.0.0.1:8000", "localhost:8000/health"] {
+            let err = Target::parse(url).unwrap_err().to_string();
+            assert!(err.contains(&format!("did you mean http://{url}")), "{err}");
+        }
     }
 }

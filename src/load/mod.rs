@@ -5,25 +5,29 @@
 //! [`Recorder`] without locks. Every connection runs the same worker loop; the models
 //! differ only in the [`Schedule`] that hands out tickets: closed-loop tickets are "go
 //! now", open-model tickets carry the time the request was due, from which latency is
-//! measured (coordinated omission corrected, as in wrk2).
+//! measured (coordinated omission corrected, as in wrk2). [`RunHandle::run_until`]
+//! supervises a run: deadline, grace, Ctrl-C, progress.
 
 mod control;
 mod schedule;
+mod supervise;
 mod worker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
-use schedule::Schedule;
+use schedule::{Schedule, Ticket};
+pub use supervise::{Finished, Tick};
 
 use crate::http::{Connector, RequestTemplate};
-use crate::measure::{LiveCounters, LiveTotals, Measurement, Recorder};
+use crate::measure::{live_quantiles, LiveCounters, LiveTotals, Measurement, Recorder};
 
 /// How much load, for how long.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +44,16 @@ pub struct LoadPlan {
     pub rate: Option<f64>,
     /// Per-request timeout (send to last body byte).
     pub timeout: Duration,
+    /// Test hook: block the load thread for `pause` before every `every`-th ticket, as
+    /// a CPU-starved generator would be (GOLIVE_TEST_INJECT_LAG).
+    pub inject_lag: Option<InjectedLag>,
+}
+
+/// A deterministic generator stall, for tests of the verdict rules.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InjectedLag {
+    pub every: u64,
+    pub pause: Duration,
 }
 
 impl LoadPlan {
@@ -66,6 +80,11 @@ impl LoadPlan {
     }
 }
 
+/// Decides, from the live totals, that a run can stop early: `Some(reason)` stops it.
+/// Called after every failed request (only failures can spend a budget), so a run
+/// under `5xx==0` stops at its first 5xx.
+pub type StopRule = Arc<dyn Fn(&LiveTotals) -> Option<String> + Send + Sync>;
+
 struct Shared {
     schedule: Schedule,
     control: Arc<Control>,
@@ -73,23 +92,55 @@ struct Shared {
     template: RequestTemplate,
     timeout: Duration,
     start: Instant,
+    live: Vec<Arc<LiveCounters>>,
+    stop_rule: Option<StopRule>,
+    stopped_early: Mutex<Option<String>>,
+    inject_lag: Option<InjectedLag>,
+}
+
+impl Shared {
+    fn check_stop_rule(&self) {
+        let Some(rule) = &self.stop_rule else { return };
+        if self.control.is_stopping() {
+            return;
+        }
+        if let Some(why) = rule(&LiveTotals::sum(self.live.iter().map(|c| c.as_ref()))) {
+            let mut early = self.stopped_early.lock().unwrap_or_else(|p| p.into_inner());
+            early.get_or_insert(why);
+            self.control.stop();
+        }
+    }
+
+    #[inline]
+    fn inject_lag(&self, ticket: &Ticket) {
+        if let Some(lag) = self.inject_lag {
+            if ticket.index % lag.every == lag.every - 1 {
+                std::thread::sleep(lag.pause);
+            }
+        }
+    }
 }
 
 /// A run in progress.
 pub struct RunHandle {
-    live: Vec<Arc<LiveCounters>>,
-    control: Arc<Control>,
+    shared: Arc<Shared>,
     threads: Vec<JoinHandle<Measurement>>,
+    finished: Arc<Notify>,
     plan: LoadPlan,
-    start: Instant,
     cpu_before: Duration,
 }
 
-/// Starts a run; it stops by itself when its count or duration is reached.
-pub fn start(plan: LoadPlan, template: RequestTemplate, connector: Connector) -> RunHandle {
+/// Starts a run; it stops by itself when its count or duration is reached, or when
+/// `stop_rule` says so.
+pub fn start(
+    plan: LoadPlan,
+    template: RequestTemplate,
+    connector: Connector,
+    stop_rule: Option<StopRule>,
+) -> RunHandle {
     let start = Instant::now();
     let cpu_before = process_cpu();
-    let control = Arc::new(Control::default());
+    let threads = plan.effective_threads();
     let shared = Arc::new(Shared {
         schedule: Schedule::new(
             start,
@@ -97,41 +148,52 @@ pub fn start(plan: LoadPlan, template: RequestTemplate, connector: Connector) ->
             plan.duration.map(|d| start + d),
             plan.rate,
         ),
-        control: control.clone(),
+        control: Arc::new(Control::default()),
         connector,
         template,
         timeout: plan.timeout,
         start,
+        live: (0..threads)
+            .map(|_| Arc::new(LiveCounters::default()))
+            .collect(),
+        stop_rule,
+        stopped_early: Mutex::new(None),
+        inject_lag: plan.inject_lag,
     });
-    let threads = plan.effective_threads();
-    let mut live = Vec::new();
-    let mut handles = Vec::new();
-    for i in 0..threads {
-        let conns = plan.concurrency / threads + u32::from(i < plan.concurrency % threads);
-        let counters = Arc::new(LiveCounters::default());
-        live.push(counters.clone());
-        let shared = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("golive-load-{i}"))
-            .spawn(move || thread_main(&shared, conns, counters))
-            .expect("spawning a load thread");
-        handles.push(handle);
-    }
+    let finished = Arc::new(Notify::new());
+    let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));
+    let handles = (0..threads)
+        .map(|i| {
+            let conns = plan.concurrency / threads + u32::from(i < plan.concurrency % threads);
+            let (shared, finished, remaining) =
+                (shared.clone(), finished.clone(), remaining.clone());
+            std::thread::Builder::new()
+                .name(format!("golive-load-{i}"))
+                .spawn(move || {
+                    let m = thread_main(&shared, i as usize, conns);
+                    if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+                        finished.notify_one();
+                    }
+                    m
+                })
+                .expect("spawning a load thread")
+        })
+        .collect();
     RunHandle {
-        live,
-        control,
+        shared,
         threads: handles,
+        finished,
         plan,
-        start,
         cpu_before,
     }
 }
 
-fn thread_main(shared: &Arc<Shared>, conns: u32, live: Arc<LiveCounters>) -> Measurement {
+fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("building a load thread's runtime");
+    let live = shared.live[index].clone();
     let recorder = Rc::new(RefCell::new(Recorder::new(shared.start, live)));
     let local = LocalSet::new();
     local.block_on(&rt, async {
@@ -167,7 +229,12 @@ fn thread_main(shared: &Arc<Shared>, conns: u32, live: Arc<LiveCounters>) -> Mea
 impl RunHandle {
     /// Counts so far, summed over threads.
     pub fn live(&self) -> LiveTotals {
-        LiveTotals::sum(self.live.iter().map(|c| c.as_ref()))
+        LiveTotals::sum(self.shared.live.iter().map(|c| c.as_ref()))
+    }
+
+    /// Latency quantiles so far (about 6% precision), in ms.
+    pub fn live_quantiles(&self, qs: &[f64]) -> Option<Vec<f64>> {
+        live_quantiles(self.shared.live.iter().map(|c| c.as_ref()), qs)
     }
 
     pub fn plan(&self) -> &LoadPlan {
@@ -175,26 +242,31 @@ impl RunHandle {
     }
 
     pub fn started(&self) -> Instant {
-        self.start
+        self.shared.start
     }
 
     /// Stops sending; requests in flight may finish.
     pub fn stop(&self) {
-        self.control.stop();
+        self.shared.control.stop();
     }
 
     /// Drops requests still in flight; they are reported as aborted.
     pub fn abort(&self) {
-        self.control.stop();
-        self.control.abort();
-    }
-
-    pub fn is_stopping(&self) -> bool {
-        self.control.is_stopping()
+        self.shared.control.stop();
+        self.shared.control.abort();
     }
 
     pub fn is_finished(&self) -> bool {
         self.threads.iter().all(|t| t.is_finished())
+    }
+
+    /// Why the stop rule ended the run, if it did.
+    pub fn stopped_early(&self) -> Option<String> {
+        self.shared
+            .stopped_early
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Waits for every thread and merges their measurements.
@@ -207,6 +279,7 @@ impl RunHandle {
         total.cpu = process_cpu().saturating_sub(self.cpu_before);
         total.peak_rss_kb = peak_rss_kb();
         total.intended_rps = self.plan.rate;
+        total.planned = self.plan.planned_requests();
         total
     }
 }

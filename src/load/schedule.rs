@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use super::control::Control;
 
 pub(super) struct Ticket {
+    /// The ticket's place in the schedule, from 0.
+    pub index: u64,
     /// Open model: when this request should go out. `None`: go now (closed loop).
     pub due: Option<Instant>,
 }
@@ -61,7 +63,7 @@ impl Schedule {
                 Some(due)
             }
         };
-        Some(Ticket { due })
+        Some(Ticket { index: i, due })
     }
 }
 

@@ -7,28 +7,20 @@ use std::time::{Duration, Instant};
 use super::schedule::Ticket;
 use super::Shared;
 use crate::http::{exchange, Conn};
-use crate::measure::{ErrorKind, Recorder};
-
-/// tokio's timers tick every millisecond: a send within this of its due time is on time.
-const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
-
-/// An idle worker waking more than two ticks late means the generator itself lagged.
-const WAKE_LATE: Duration = Duration::from_millis(2);
-
-/// How an open-model send kept its schedule.
-struct Pace {
-    lag: Duration,
-    woke_late: bool,
-}
+use crate::measure::{ErrorKind, Pace, Recorder, Response, StatusClass, ON_TIME};
 
 pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
     let mut conn: Option<Conn> = None;
+    // When this connection last became free to send: a ticket due before then waited
+    // for the server, not for golive.
+    let mut free_at = Instant::now();
     // One timer per worker, re-armed per request: moving a deadline later is cheap in
     // tokio, registering a new timer per request is not.
     let mut timeout = std::pin::pin!(tokio::time::sleep(shared.timeout));
     while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
+        shared.inject_lag(&ticket);
         let pace = match ticket.due {
-            Some(due) => match wait_until_due(due, shared).await {
+            Some(due) => match wait_until_due(due, free_at, shared).await {
                 Some(pace) => Some(pace),
                 None => break,
             },
@@ -41,11 +33,12 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
                     recorder.borrow_mut().on_connect();
                 }
                 Err(kind) => {
-                    record_failed_connect(recorder, kind);
+                    record_failed_connect(shared, recorder, kind);
                     if ticket.due.is_none() {
                         // A refused port answers at once: don't spin the CPU on it.
-                        tokio::time::sleep(TIMER_RESOLUTION).await;
+                        tokio::time::sleep(ON_TIME).await;
                     }
+                    free_at = Instant::now();
                     continue;
                 }
             }
@@ -57,8 +50,8 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
         {
             let mut r = recorder.borrow_mut();
             r.on_send();
-            if let Some(p) = &pace {
-                r.on_scheduled_send(p.lag, p.lag > TIMER_RESOLUTION, p.woke_late);
+            if let Some(p) = pace {
+                r.on_scheduled_send(p);
             }
         }
         timeout.as_mut().reset((sent_at + shared.timeout).into());
@@ -68,13 +61,30 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();
-        let mut r = recorder.borrow_mut();
-        match result {
-            Ok(x) => r.on_response(done, done - start, done - sent_at, x.status, x.body_bytes),
-            Err(kind) => {
-                r.on_error(done, kind);
-                conn = None;
+        free_at = done;
+        let failed = match result {
+            Ok(x) => {
+                let latency = done - start;
+                let service = done - sent_at;
+                let golive_lag = pace.map_or(Duration::ZERO, |p| p.golive_lag);
+                recorder.borrow_mut().on_response(Response {
+                    done,
+                    latency,
+                    service,
+                    without_lag: latency.saturating_sub(golive_lag).max(service),
+                    status: x.status,
+                    bytes: x.body_bytes,
+                });
+                !StatusClass::of(x.status).is_success()
             }
+            Err(kind) => {
+                recorder.borrow_mut().on_error(done, kind);
+                conn = None;
+                true
+            }
+        };
+        if failed {
+            shared.check_stop_rule();
         }
     }
 }
@@ -87,31 +97,38 @@ fn start_of(ticket: &Ticket, sent_at: Instant) -> Instant {
     }
 }
 
-fn record_failed_connect(recorder: &RefCell<Recorder>, kind: ErrorKind) {
-    let mut r = recorder.borrow_mut();
-    r.on_send();
-    r.on_error(Instant::now(), kind);
+fn record_failed_connect(shared: &Shared, recorder: &RefCell<Recorder>, kind: ErrorKind) {
+    {
+        let mut r = recorder.borrow_mut();
+        r.on_send();
+        r.on_error(Instant::now(), kind);
+    }
+    shared.check_stop_rule();
 }
 
 /// Sleeps until a ticket is due. It wakes up to one timer tick early rather than late
 /// (the send then counts from its actual time), so pacing adds no systematic delay.
 /// `None` when the run was stopped while waiting.
-async fn wait_until_due(due: Instant, shared: &Shared) -> Option<Pace> {
+async fn wait_until_due(due: Instant, free_at: Instant, shared: &Shared) -> Option<Pace> {
     let now = Instant::now();
-    if due <= now + TIMER_RESOLUTION {
-        // Due already: the connection was busy, so any lag is the server's doing.
+    if due <= now + ON_TIME {
+        // Due already. Until the connection freed up, the wait was the server's; from
+        // then (or from the due time, if later) to now it was golive's.
         return Some(Pace {
             lag: now.saturating_duration_since(due),
-            woke_late: false,
+            golive_lag: now.saturating_duration_since(due.max(free_at)),
+            busy_wait: free_at > due + ON_TIME,
         });
     }
     tokio::select! {
-        _ = tokio::time::sleep_until((due - TIMER_RESOLUTION).into()) => {}
+        _ = tokio::time::sleep_until((due - ON_TIME).into()) => {}
         _ = shared.control.stopped() => return None,
     }
+    // The connection was idle at the due time: all lateness now is golive's.
     let lag = Instant::now().saturating_duration_since(due);
     Some(Pace {
         lag,
-        woke_late: lag > WAKE_LATE,
+        golive_lag: lag,
+        busy_wait: false,
     })
 }

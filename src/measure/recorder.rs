@@ -1,55 +1,45 @@
 //! The per-thread recorder: everything the hot path writes, with no allocation,
 //! no formatting and no lock shared with other threads.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::hist::{new_hist, Hist};
+use super::live::{LiveCounters, LiveTotals};
 use super::outcome::{ErrorKind, StatusClass};
 use super::summary::{Measurement, ScheduleCounters};
 use super::timeline::Timeline;
 
-/// Live counts one thread publishes for the progress bar and `--abort-on-fail`.
-/// Each thread owns one (single writer), padded so threads never share a cache line.
-#[derive(Debug, Default)]
-#[repr(align(64))]
-pub struct LiveCounters {
-    sent: AtomicU64,
-    responses: AtomicU64,
-    failures: AtomicU64,
-    status_5xx: AtomicU64,
-    errors: AtomicU64,
-}
-
-/// A snapshot of the live counts summed over threads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LiveTotals {
-    pub sent: u64,
-    /// Complete HTTP responses, any status.
-    pub responses: u64,
-    /// Responses that were not 2xx/3xx, plus transport errors.
-    pub failures: u64,
-    pub status_5xx: u64,
-    pub errors: u64,
-}
-
-impl LiveTotals {
-    pub fn sum<'a>(counters: impl IntoIterator<Item = &'a LiveCounters>) -> LiveTotals {
-        let mut t = LiveTotals::default();
-        for c in counters {
-            t.sent += c.sent.load(Ordering::Relaxed);
-            t.responses += c.responses.load(Ordering::Relaxed);
-            t.failures += c.failures.load(Ordering::Relaxed);
-            t.status_5xx += c.status_5xx.load(Ordering::Relaxed);
-            t.errors += c.errors.load(Ordering::Relaxed);
-        }
-        t
-    }
-}
-
 /// Highest status code kept apart; hyper accepts 100..=999.
 const STATUS_SLOTS: usize = 1000;
+
+/// How one open-model send kept its schedule.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pace {
+    /// From the intended send time to the actual send.
+    pub lag: Duration,
+    /// The part of `lag` that was golive's own doing: from when an idle connection
+    /// could first have sent (the later of the due time and the connection freeing
+    /// up) to the actual send.
+    pub golive_lag: Duration,
+    /// The connection was still busy with an earlier request when this one fell due.
+    pub busy_wait: bool,
+}
+
+/// A complete response, as the worker saw it.
+#[derive(Clone, Copy, Debug)]
+pub struct Response {
+    pub done: Instant,
+    /// From the intended send time (corrected for coordinated omission).
+    pub latency: Duration,
+    /// From the actual send (service time).
+    pub service: Duration,
+    /// `latency` less golive's own lag: what the corrected latency would have been
+    /// had golive sent on time. Between `service` and `latency`.
+    pub without_lag: Duration,
+    pub status: u16,
+    pub bytes: u64,
+}
 
 /// One thread's record of a run.
 pub struct Recorder {
@@ -59,6 +49,7 @@ pub struct Recorder {
     success: Hist,
     failure: Hist,
     service: Hist,
+    without_lag: Hist,
     status: Box<[u64; STATUS_SLOTS]>,
     errors: [u64; ErrorKind::COUNT],
     bytes: u64,
@@ -73,6 +64,12 @@ fn micros(d: Duration) -> u64 {
     (d.as_micros() as u64).max(1)
 }
 
+/// A send within this of its due time is on time (tokio's timer resolution).
+pub const ON_TIME: Duration = Duration::from_millis(1);
+
+/// A wake-up later than this is the generator lagging, not timer granularity.
+pub const WAKE_LATE: Duration = Duration::from_millis(2);
+
 impl Recorder {
     pub fn new(start: Instant, live: Arc<LiveCounters>) -> Recorder {
         Recorder {
@@ -82,6 +79,7 @@ impl Recorder {
             success: new_hist(),
             failure: new_hist(),
             service: new_hist(),
+            without_lag: new_hist(),
             status: Box::new([0; STATUS_SLOTS]),
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
@@ -99,7 +97,7 @@ impl Recorder {
     #[inline]
     pub fn on_send(&mut self) {
         self.local.sent += 1;
-        self.live.sent.store(self.local.sent, Ordering::Relaxed);
+        self.live.publish_sent(self.local.sent);
     }
 
     #[inline]
@@ -107,53 +105,38 @@ impl Recorder {
         self.connections_opened += 1;
     }
 
-    /// An open-model send: how far behind its intended time it went out, and whether the
-    /// lateness came from the generator waking late rather than from a busy connection.
+    /// An open-model send: busy-connection waits and golive's own lateness are
+    /// counted apart, since they have different causes and different fixes.
     #[inline]
-    pub fn on_scheduled_send(&mut self, lag: Duration, late: bool, woke_late: bool) {
-        let lag_us = lag.as_micros() as u64;
-        self.schedule.late_sends += late as u64;
-        self.schedule.late_wakeups += woke_late as u64;
-        self.schedule.max_lag_us = self.schedule.max_lag_us.max(lag_us);
+    pub fn on_scheduled_send(&mut self, pace: Pace) {
+        let s = &mut self.schedule;
+        s.late_sends += (pace.lag > ON_TIME) as u64;
+        s.busy_waits += (pace.busy_wait && pace.lag > ON_TIME) as u64;
+        s.late_wakeups += (pace.golive_lag > WAKE_LATE) as u64;
+        s.max_lag_us = s.max_lag_us.max(pace.lag.as_micros() as u64);
+        s.max_golive_lag_us = s.max_golive_lag_us.max(pace.golive_lag.as_micros() as u64);
     }
 
-    /// A complete response. `latency` runs from the intended send time (corrected);
-    /// `service` from the actual send.
     #[inline]
-    pub fn on_response(
-        &mut self,
-        done: Instant,
-        latency: Duration,
-        service: Duration,
-        status: u16,
-        bytes: u64,
-    ) {
-        let latency_us = micros(latency);
-        let class = StatusClass::of(status);
-        self.status[(status as usize).min(STATUS_SLOTS - 1)] += 1;
-        self.bytes += bytes;
+    pub fn on_response(&mut self, r: Response) {
+        let latency_us = micros(r.latency);
+        let class = StatusClass::of(r.status);
+        self.status[(r.status as usize).min(STATUS_SLOTS - 1)] += 1;
+        self.bytes += r.bytes;
         self.local.responses += 1;
         if class.is_success() {
             self.success.saturating_record(latency_us);
-            self.service.saturating_record(micros(service));
+            self.service.saturating_record(micros(r.service));
+            self.without_lag.saturating_record(micros(r.without_lag));
         } else {
             self.failure.saturating_record(latency_us);
             self.local.failures += 1;
-            self.live
-                .failures
-                .store(self.local.failures, Ordering::Relaxed);
-            if class == StatusClass::ServerError {
-                self.local.status_5xx += 1;
-                self.live
-                    .status_5xx
-                    .store(self.local.status_5xx, Ordering::Relaxed);
-            }
+            self.local.status_5xx += (class == StatusClass::ServerError) as u64;
         }
-        self.live
-            .responses
-            .store(self.local.responses, Ordering::Relaxed);
-        let second = self.second(done);
-        self.timeline.response(second, status, latency_us);
+        self.live.record_latency(latency_us);
+        self.live.publish(&self.local);
+        let second = self.second(r.done);
+        self.timeline.response(second, r.status, latency_us);
     }
 
     #[inline]
@@ -161,10 +144,7 @@ impl Recorder {
         self.errors[kind.index()] += 1;
         self.local.errors += 1;
         self.local.failures += 1;
-        self.live.errors.store(self.local.errors, Ordering::Relaxed);
-        self.live
-            .failures
-            .store(self.local.failures, Ordering::Relaxed);
+        self.live.publish(&self.local);
         let second = self.second(done);
         self.timeline.error(second, kind);
     }
@@ -184,6 +164,7 @@ impl Recorder {
             success: self.success,
             failure: self.failure,
             service: self.service,
+            without_lag: self.without_lag,
             status,
             errors: self.errors,
             bytes: self.bytes,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::hist::{decode_hist, encode_hist, new_hist, Hist, HistCodecError};
@@ -23,9 +24,13 @@ fn round3(x: f64) -> f64 {
 pub struct ScheduleCounters {
     /// Sends that left more than the timer's resolution after their intended time.
     pub late_sends: u64,
-    /// Of those, sends whose worker was idle but woke late: the generator itself lagged.
+    /// Of those, sends that waited for a connection still busy with an earlier request.
+    pub busy_waits: u64,
+    /// Sends that golive itself made more than 2 ms late (a late wake-up).
     pub late_wakeups: u64,
     pub max_lag_us: u64,
+    /// The most golive itself delayed one send.
+    pub max_golive_lag_us: u64,
 }
 
 /// Everything a run measured, in mergeable form: histograms add, counters add.
@@ -38,6 +43,9 @@ pub struct Measurement {
     pub failure: Hist,
     /// Latency of 2xx/3xx responses from the actual send time (service time).
     pub service: Hist,
+    /// Corrected latency of 2xx/3xx responses less golive's own send lag: the bound
+    /// that tells a slow server from a lagging generator.
+    pub without_lag: Hist,
     pub status: BTreeMap<u16, u64>,
     pub errors: [u64; ErrorKind::COUNT],
     pub bytes: u64,
@@ -50,6 +58,8 @@ pub struct Measurement {
     pub cpu: Duration,
     /// The open model's target rate; `None` for closed-loop runs.
     pub intended_rps: Option<f64>,
+    /// Requests the plan meant to send, when known in advance.
+    pub planned: Option<u64>,
     pub threads: u32,
     pub connections: u32,
     pub peak_rss_kb: u64,
@@ -62,6 +72,7 @@ impl Default for Measurement {
             success: new_hist(),
             failure: new_hist(),
             service: new_hist(),
+            without_lag: new_hist(),
             status: BTreeMap::new(),
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
@@ -71,6 +82,7 @@ impl Default for Measurement {
             wall: Duration::ZERO,
             cpu: Duration::ZERO,
             intended_rps: None,
+            planned: None,
             threads: 0,
             connections: 0,
             peak_rss_kb: 0,
@@ -88,6 +100,7 @@ impl Measurement {
         self.success.add(&other.success).map_err(bounds)?;
         self.failure.add(&other.failure).map_err(bounds)?;
         self.service.add(&other.service).map_err(bounds)?;
+        self.without_lag.add(&other.without_lag).map_err(bounds)?;
         for (code, n) in other.status {
             *self.status.entry(code).or_default() += n;
         }
@@ -97,12 +110,21 @@ impl Measurement {
         self.bytes += other.bytes;
         self.connections_opened += other.connections_opened;
         self.schedule.late_sends += other.schedule.late_sends;
+        self.schedule.busy_waits += other.schedule.busy_waits;
         self.schedule.late_wakeups += other.schedule.late_wakeups;
         self.schedule.max_lag_us = self.schedule.max_lag_us.max(other.schedule.max_lag_us);
+        self.schedule.max_golive_lag_us = self
+            .schedule
+            .max_golive_lag_us
+            .max(other.schedule.max_golive_lag_us);
         self.timeline.merge(other.timeline)?;
         self.wall = self.wall.max(other.wall);
         self.cpu += other.cpu;
         self.intended_rps = match (self.intended_rps, other.intended_rps) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.planned = match (self.planned, other.planned) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
@@ -146,11 +168,13 @@ impl Measurement {
         (finished > 0).then(|| self.successes() as f64 * 100.0 / finished as f64)
     }
 
-    /// Open model: more than 1% of sends (and at least 5) found their connection idle
-    /// but the generator woke late. The verdict is then suspect.
-    pub fn generator_saturated(&self) -> bool {
-        let late = self.schedule.late_wakeups;
-        self.intended_rps.is_some() && late >= 5 && late * 100 > self.sent
+    /// Open model: the share of the planned requests actually sent, when the plan
+    /// knew its count. Below 1 when the generator could not get to every ticket.
+    pub fn sent_fraction(&self) -> Option<f64> {
+        let planned = self
+            .planned
+            .filter(|&p| p > 0 && self.intended_rps.is_some())?;
+        Some(self.sent as f64 / planned as f64)
     }
 
     pub fn throughput_rps(&self) -> f64 {
@@ -172,11 +196,15 @@ impl Measurement {
             ScheduleStats {
                 intended_rps: round3(intended),
                 achieved_rps: round3(if secs > 0.0 { sent as f64 / secs } else { 0.0 }),
+                planned_requests: self.planned,
                 late_sends: s.late_sends,
                 late_sends_pct: round3(pct(s.late_sends, sent)),
+                busy_waits: s.busy_waits,
+                busy_waits_pct: round3(pct(s.busy_waits, sent)),
                 late_wakeups: s.late_wakeups,
+                late_wakeups_pct: round3(pct(s.late_wakeups, sent)),
                 max_send_lag_ms: us_to_ms(s.max_lag_us),
-                generator_saturated: self.generator_saturated(),
+                max_generator_lag_ms: us_to_ms(s.max_golive_lag_us),
             }
         });
         Summary {
@@ -203,6 +231,9 @@ impl Measurement {
             latency: LatencyStats::of(&self.success),
             failed_latency: LatencyStats::of(&self.failure),
             service_latency: schedule.is_some().then(|| LatencyStats::of(&self.service)),
+            latency_without_lag: schedule
+                .is_some()
+                .then(|| LatencyStats::of(&self.without_lag)),
             schedule,
             generator: GeneratorStats {
                 threads: self.threads,
@@ -218,6 +249,7 @@ impl Measurement {
                 success: encode_hist(&self.success),
                 failure: encode_hist(&self.failure),
                 service: encode_hist(&self.service),
+                without_lag: Some(encode_hist(&self.without_lag)),
             },
         }
     }
@@ -236,6 +268,11 @@ impl Measurement {
             success: decode_hist(&s.histograms.success)?,
             failure: decode_hist(&s.histograms.failure)?,
             service: decode_hist(&s.histograms.service)?,
+            without_lag: match &s.histograms.without_lag {
+                Some(h) => decode_hist(h)?,
+                // Saved before the bound existed: the corrected latency is the only bound.
+                None => decode_hist(&s.histograms.success)?,
+            },
             status: s
                 .status_codes
                 .iter()
@@ -246,13 +283,17 @@ impl Measurement {
             connections_opened: s.generator.connections_opened,
             schedule: ScheduleCounters {
                 late_sends: schedule.map_or(0, |x| x.late_sends),
+                busy_waits: schedule.map_or(0, |x| x.busy_waits),
                 late_wakeups: schedule.map_or(0, |x| x.late_wakeups),
                 max_lag_us: schedule.map_or(0, |x| (x.max_send_lag_ms * 1000.0).round() as u64),
+                max_golive_lag_us: schedule
+                    .map_or(0, |x| (x.max_generator_lag_ms * 1000.0).round() as u64),
             },
             timeline: Timeline::from_stats(&s.timeline)?,
             wall: Duration::from_secs_f64(s.wall_time_s.max(0.0)),
             cpu: Duration::from_secs_f64(s.generator.cpu_time_s.max(0.0)),
             intended_rps: schedule.map(|x| x.intended_rps),
+            planned: schedule.and_then(|x| x.planned_requests),
             threads: s.generator.threads,
             connections: s.generator.connections,
             peak_rss_kb: (s.generator.peak_rss_mb * 1024.0).round() as u64,
@@ -270,7 +311,7 @@ fn pct(part: u64, whole: u64) -> f64 {
 
 /// Latency percentiles in milliseconds (nearest rank, as HdrHistogram computes them).
 /// Every field is `null` when no response of that kind was recorded.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LatencyStats {
     /// Number of samples.
     pub count: u64,
@@ -307,26 +348,37 @@ impl LatencyStats {
 }
 
 /// How well the open model kept its schedule.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ScheduleStats {
     /// The requested `--rate`.
     pub intended_rps: f64,
     /// Sends per second actually made over the run.
     pub achieved_rps: f64,
-    /// Sends more than 1 ms behind their intended time (all connections busy, or the
-    /// generator lagging); their wait is in the corrected latency.
+    /// Requests the plan meant to send (rate × duration, or -n).
+    #[serde(default)]
+    pub planned_requests: Option<u64>,
+    /// Sends more than 1 ms behind their intended time, for any reason; the wait is
+    /// in the corrected latency.
     pub late_sends: u64,
     pub late_sends_pct: f64,
-    /// Late sends whose connection was idle: the generator woke late (CPU-starved).
+    /// Late sends that waited for a connection still busy with an earlier request:
+    /// the server was slower than the connections (-c) can carry at this rate.
+    #[serde(default)]
+    pub busy_waits: u64,
+    #[serde(default)]
+    pub busy_waits_pct: f64,
+    /// Sends golive itself made more than 2 ms late (it woke late: a busy CPU).
     pub late_wakeups: u64,
+    #[serde(default)]
+    pub late_wakeups_pct: f64,
     pub max_send_lag_ms: f64,
-    /// More than 1% of sends were late through the generator's own fault: the verdict
-    /// is suspect and SLOs are reported inconclusive.
-    pub generator_saturated: bool,
+    /// The most golive itself delayed one send.
+    #[serde(default)]
+    pub max_generator_lag_ms: f64,
 }
 
 /// What the generator itself cost.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct GeneratorStats {
     pub threads: u32,
     /// Connections the run keeps open (`-c`).
@@ -340,15 +392,18 @@ pub struct GeneratorStats {
 }
 
 /// Whole-run histograms (HdrHistogram V2+DEFLATE, base64) for exact merging.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Histograms {
     pub success: String,
     pub failure: String,
     pub service: String,
+    /// Corrected latency less golive's own send lag (open model).
+    #[serde(default)]
+    pub without_lag: Option<String>,
 }
 
 /// The results of a run, as written to `--json` under `results`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Summary {
     /// Requests the generator started (connection attempts included).
     pub requests_sent: u64,
@@ -379,6 +434,10 @@ pub struct Summary {
     pub failed_latency: LatencyStats,
     /// Open model only: latency from the actual send (uncorrected service time).
     pub service_latency: Option<LatencyStats>,
+    /// Open model only: the corrected latency less golive's own send lag. A latency
+    /// SLO that fails here too failed on the server's account.
+    #[serde(default)]
+    pub latency_without_lag: Option<LatencyStats>,
     /// Open model only: how well the schedule was kept.
     pub schedule: Option<ScheduleStats>,
     pub generator: GeneratorStats,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::hist::{decode_hist, encode_hist, new_hist, Hist, HistCodecError};
@@ -10,7 +11,7 @@ use super::outcome::{ErrorKind, StatusClass};
 use super::summary::us_to_ms;
 
 /// One second of a run, counted from the run's start by completion time.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct SecondStats {
     /// Seconds since the run started (0 is the first second).
     pub second: u32,

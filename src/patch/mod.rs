@@ -5,3 +5,5 @@
 pub mod html;
 pub mod project;
 pub mod runall;
+
+pub use project::{MARKER, RUN_ALL, TEST2};

@@ -9,7 +9,7 @@ use similar::TextDiff;
 
 use super::html::{self, Row, Section};
 use super::runall::{self, ShapeError};
-use crate::report::artifact::write_atomic;
+use crate::output::file::write as write_atomic;
 
 pub const RUN_ALL: &str = "release_gate/run_all.py";
 pub const TEST2: &str = "public/test2.html";

@@ -1,7 +1,9 @@
-//! Human renderings of gate results: the seed's tests.txt, canary lines, probes.
+//! Human renderings of gate results: the seed's tests.txt, canary lines, probes,
+//! smoke lines. Artifacts (tests.txt) are plain text; console lines may carry styles.
 
 use std::fmt::Write;
 
+use super::paint;
 use crate::gates::canary::{CanaryResult, Sample};
 use crate::gates::probes::ProbesResult;
 use crate::gates::stage4::Stage4Summary;
@@ -41,14 +43,7 @@ pub fn canary_summary(r: &CanaryResult) -> String {
     for v in &r.slos {
         let _ = writeln!(out, "{}", super::text::slo_line(v));
     }
-    let verdict = if r.interrupted {
-        "INTERRUPTED"
-    } else if r.ok {
-        "PASS"
-    } else {
-        "FAIL"
-    };
-    let _ = writeln!(out, "verdict: {verdict}");
+    let _ = writeln!(out, "{}", paint::verdict_line(r.verdict));
     out
 }
 
@@ -70,7 +65,11 @@ pub fn probes(r: &ProbesResult) -> String {
             p.url
         );
     }
-    let _ = writeln!(out, "verdict: {}", if r.ok { "PASS" } else { "FAIL" });
+    let _ = writeln!(
+        out,
+        "{}",
+        paint::verdict_line(crate::outcome::Outcome::from_ok(r.ok))
+    );
     out
 }
 
@@ -95,7 +94,7 @@ pub fn stage4_tests_txt(s: &Stage4Summary) -> String {
     for v in k.slos.iter().filter(|v| !v.pass) {
         let _ = write!(canary, " ({} {})", v.slo, v.outcome.as_str());
     }
-    let _ = writeln!(out, "{} Canary Pings: {canary}", mark(k.ok));
+    let _ = writeln!(out, "{} Canary Pings: {canary}", mark(k.ok()));
 
     let r = &c.root_headers;
     let root = match (&r.error, r.csp_present, r.csp_report_only) {
@@ -183,8 +182,10 @@ pub fn smoke_summary(r: &crate::gates::smoke::SmokeResults) -> String {
         format!(" · {} 5xx", r.five_xx_count)
     };
     format!(
-        "\n  {}/{} checks passed{rule}\nverdict: {}\n",
-        r.passed, r.total, r.status
+        "\n  {}/{} checks passed{rule}\n{}\n",
+        r.passed,
+        r.total,
+        paint::verdict_line(r.status)
     )
 }
 
@@ -201,11 +202,19 @@ pub fn stage3_tests_txt(s: &crate::gates::stage3::Stage3Summary) -> String {
     for c in &s.smoke.checks {
         let _ = writeln!(out, "{}", smoke_check(c));
     }
+    out.push_str(&stage3_outcome(s));
+    out
+}
+
+/// The part of tests.txt after the checks: the smoke and gate lines and the status
+/// (what the console prints after showing each check live).
+pub fn stage3_outcome(s: &crate::gates::stage3::Stage3Summary) -> String {
+    let mut out = String::new();
     let passed = s.smoke.checks.iter().filter(|c| c.passed()).count();
     let _ = writeln!(
         out,
         "\n{} Smoke: {passed}/{} passed, {} 5xx",
-        mark(s.smoke.status == "PASS"),
+        mark(s.smoke.status.is_pass()),
         s.smoke.checks.len(),
         s.smoke.five_xx_count
     );

@@ -1,8 +1,10 @@
-//! Human output: a compact table of percentiles, status codes, errors and verdicts.
+//! Human output of a stress or merge run: a compact table of percentiles (80
+//! columns), status codes, errors, the schedule and the verdicts.
 
 use std::fmt::Write;
 
-use super::stress::StressReport;
+use super::paint;
+use crate::gates::stress::StressReport;
 use crate::measure::LatencyStats;
 use crate::slo::Verdict;
 
@@ -18,7 +20,7 @@ fn ms(v: Option<f64>) -> String {
 fn latency_row(out: &mut String, label: &str, l: &LatencyStats) {
     let _ = writeln!(
         out,
-        "  {label:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>10}",
+        "  {label:<10}{:>7}{:>7}{:>7}{:>7}{:>7}{:>8}{:>8}{:>7}{:>9}",
         ms(l.min_ms),
         ms(l.p50_ms),
         ms(l.p90_ms),
@@ -75,16 +77,16 @@ pub fn slo_line(v: &Verdict) -> String {
         "  SLO {:<16}{:>16}  {}{reason}",
         v.slo,
         verdict_value(v),
-        v.outcome.as_str()
+        paint::outcome(v.outcome)
     )
 }
 
 /// Renders a stress report for a terminal.
 pub fn stress(r: &StressReport) -> String {
-    let s = &r.settings;
-    let res = &r.results;
+    let s = &r.body.settings;
+    let res = &r.body.results;
     let mut out = String::new();
-    let _ = writeln!(out, "golive stress  {} {}", s.method, s.url);
+    let _ = writeln!(out, "golive {}  {} {}", r.envelope.command, s.method, s.url);
     let bound = match (s.requests, s.duration_s) {
         (Some(n), Some(d)) => format!("{n} requests or {d} s"),
         (Some(n), None) => format!("{n} requests"),
@@ -126,8 +128,8 @@ pub fn stress(r: &StressReport) -> String {
 
     let _ = writeln!(
         out,
-        "  latency (ms)  {:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>10}",
-        "min", "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "count"
+        "  {:<10}{:>7}{:>7}{:>7}{:>7}{:>7}{:>8}{:>8}{:>7}{:>9}",
+        "ms", "min", "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "count"
     );
     let corrected = if res.schedule.is_some() {
         "corrected"
@@ -135,8 +137,15 @@ pub fn stress(r: &StressReport) -> String {
         "successes"
     };
     latency_row(&mut out, corrected, &res.latency);
+    if let Some(without) = res
+        .latency_without_lag
+        .as_ref()
+        .filter(|w| **w != res.latency)
+    {
+        latency_row(&mut out, "less lag", without);
+    }
     if let Some(service) = &res.service_latency {
-        latency_row(&mut out, "service time", service);
+        latency_row(&mut out, "service", service);
     }
     if res.failed_latency.count > 0 {
         latency_row(&mut out, "failures", &res.failed_latency);
@@ -154,35 +163,43 @@ pub fn stress(r: &StressReport) -> String {
     if let Some(sch) = &res.schedule {
         let _ = writeln!(
             out,
-            "  schedule    intended {:.1} req/s · achieved {:.1} req/s · late sends {:.2}% · max lag {} ms",
+            "  schedule    {:.1} req/s planned · {:.1} achieved · max lag {} ms",
             sch.intended_rps,
             sch.achieved_rps,
-            sch.late_sends_pct,
             ms(Some(sch.max_send_lag_ms))
+        );
+        let _ = writeln!(
+            out,
+            "              late sends {:.2}%: busy connection {:.2}% · golive late {:.2}%",
+            sch.late_sends_pct, sch.busy_waits_pct, sch.late_wakeups_pct
         );
     }
     let g = &res.generator;
     let _ = writeln!(
         out,
-        "  generator   {} thread(s) · {} connections opened · CPU {} µs/request · peak RSS {:.1} MB",
+        "  generator   {} thread(s) · {} conns opened · {} µs CPU/req · {:.1} MB",
         g.threads,
         g.connections_opened,
-        g.cpu_us_per_request.map_or("-".into(), |c| format!("{c:.1}")),
+        g.cpu_us_per_request
+            .map_or("-".into(), |c| format!("{c:.1}")),
         g.peak_rss_mb
     );
 
-    for w in &r.warnings {
-        let _ = writeln!(out, "  warning: {w}");
+    for w in &r.body.warnings {
+        let _ = writeln!(out, "  {} {w}", paint::warning("warning:"));
     }
     out.push('\n');
-    for v in &r.slos {
+    for v in &r.body.slos {
         let _ = writeln!(out, "{}", slo_line(v));
     }
-    let mut verdict = format!("verdict: {}", r.verdict.as_str());
-    if r.interrupted {
+    for why in &r.body.outcome_reasons {
+        let _ = writeln!(out, "  {why}");
+    }
+    let mut verdict = paint::verdict_line(r.outcome());
+    if r.envelope.interrupted {
         verdict.push_str(" (interrupted: partial results)");
     }
-    if let Some(why) = &r.stopped_early {
+    if let Some(why) = &r.body.stopped_early {
         let _ = write!(verdict, " (stopped early: {why})");
     }
     let _ = writeln!(out, "{verdict}");

@@ -16,7 +16,28 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use crate::cli::HealthMode;
+/// What /health reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthMode {
+    /// 200 {"status":"ok"}
+    Ok,
+    /// 200 {"status":"degraded"}
+    Degraded,
+    /// 503 {"status":"fail"}
+    Fail,
+}
+
+impl std::str::FromStr for HealthMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ok" => Ok(HealthMode::Ok),
+            "degraded" => Ok(HealthMode::Degraded),
+            "fail" => Ok(HealthMode::Fail),
+            _ => Err(format!("unknown health mode '{s}': ok, degraded or fail")),
+        }
+    }
+}
 
 /// How the target behaves.
 #[derive(Clone, Debug)]

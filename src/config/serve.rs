@@ -1,0 +1,20 @@
+//! `golive serve` flags → [`ServeOptions`].
+
+use super::Env;
+use crate::cli::ServeArgs;
+use crate::serve::ServeOptions;
+
+impl ServeOptions {
+    /// STRIPE_SIGNING_SECRET comes from the environment only (never a flag).
+    pub fn from_args(args: &ServeArgs, env: Env) -> ServeOptions {
+        ServeOptions {
+            latency: args.latency,
+            error_rate: args.error_rate,
+            health: args.health,
+            csp: !args.no_csp,
+            signing_secret: env("STRIPE_SIGNING_SECRET")
+                .filter(|s| !s.is_empty())
+                .map(String::into_bytes),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `golive stress` flags → [`StressPlan`].
+
+use bytes::Bytes;
+use http::header::{HeaderValue, AUTHORIZATION};
+use http::Method;
+
+use super::{client_options, parse_slos, ConfigError, Env};
+use crate::cli::{LoadArgs, StressArgs};
+use crate::gates::stress::StressPlan;
+use crate::http::{parse_header, RequestTemplate, Target};
+use crate::load::{InjectedLag, LoadPlan};
+use crate::slo::DEFAULT_STRESS_SLOS;
+
+/// Requests sent in the closed loop when neither --requests nor --duration is given.
+pub const DEFAULT_REQUESTS: u64 = 200;
+
+/// How long an open-model run (--rate) lasts when neither --requests nor --duration
+/// is given: a rate needs a time span to mean anything.
+pub const DEFAULT_RATE_DURATION: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl StressPlan {
+    /// `env` looks up variables referenced as ${NAME} in header values.
+    pub fn from_args(args: &StressArgs, env: Env) -> Result<StressPlan, ConfigError> {
+        let url = args
+            .url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or(ConfigError::NoUrl)?;
+        let target = Target::parse(url).map_err(|source| ConfigError::Target {
+            flag: "URL",
+            source,
+        })?;
+        let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| ConfigError::Method(args.method.clone()))?;
+        let mut headers = args
+            .headers
+            .iter()
+            .map(|h| parse_header(h, env))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(token) = args.token.as_deref().filter(|t| !t.is_empty()) {
+            if !headers.iter().any(|(n, _)| n == AUTHORIZATION) {
+                let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                    ConfigError::Invalid("--token holds characters not allowed in a header".into())
+                })?;
+                headers.push((AUTHORIZATION, value));
+            }
+        }
+        let body = read_body(args)?;
+        let client = client_options(&args.client);
+        let template = RequestTemplate::new(&target, method, headers, body, client.http2);
+        Ok(StressPlan {
+            target,
+            template,
+            client,
+            load: load_plan(&args.load, env)?,
+            slos: parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?,
+            abort_on_fail: args.abort_on_fail,
+        })
+    }
+}
+
+fn read_body(args: &StressArgs) -> Result<Bytes, ConfigError> {
+    match (&args.body, &args.body_file) {
+        (Some(b), _) => Ok(Bytes::from(b.clone())),
+        (None, Some(path)) => std::fs::read(path)
+            .map(Bytes::from)
+            .map_err(|e| ConfigError::File {
+                flag: "--body-file",
+                path: path.display().to_string(),
+                why: e.to_string(),
+            }),
+        (None, None) => Ok(Bytes::new()),
+    }
+}
+
+pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
+    let (requests, duration) = match (args.requests, args.duration, args.rate) {
+        (None, None, None) => (Some(DEFAULT_REQUESTS), None),
+        (None, None, Some(_)) => (None, Some(DEFAULT_RATE_DURATION)),
+        (n, d, _) => (n, d),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    Ok(LoadPlan {
+        concurrency: args.concurrency,
+        threads: args.threads.unwrap_or(cores).min(args.concurrency),
+        requests,
+        duration,
+        rate: args.rate,
+        timeout: args.timeout,
+        inject_lag: injected_lag(env)?,
+    })
+}
+
+/// GOLIVE_TEST_INJECT_LAG=EVERY:PAUSE (e.g. `10:30ms`): a test hook that stalls the
+/// generator deterministically, so verdict rules can be tested without a busy machine.
+fn injected_lag(env: Env) -> Result<Option<InjectedLag>, ConfigError> {
+    let Some(spec) = env("GOLIVE_TEST_INJECT_LAG").filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ConfigError::Invalid(format!(
+            "GOLIVE_TEST_INJECT_LAG '{spec}': expected EVERY:PAUSE, e.g. 10:30ms"
+        ))
+    };
+    let (every, pause) = spec.split_once(':').ok_or_else(bad)?;
+    Ok(Some(InjectedLag {
+        every: every.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?,
+        pause: humantime::parse_duration(pause).map_err(|_| bad())?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(argv: &[&str]) -> Result<StressPlan, ConfigError> {
+        let cli = Cli::try_parse_from(["golive", "stress"].iter().chain(argv)).unwrap();
+        let Command::Stress(args) = cli.command else {
+            unreachable!()
+        };
+        StressPlan::from_args(&args, &|_| None)
+    }
+
+    #[test]
+    fn defaults_follow_the_model() {
+        let closed = plan(&["http://127.0.0.1:1/"]).unwrap();
+        assert_eq!(closed.load.requests, Some(DEFAULT_REQUESTS));
+        let open = plan(&["http://127.0.0.1:1/", "--rate", "50"]).unwrap();
+        assert_eq!(
+            (open.load.requests, open.load.duration),
+            (None, Some(DEFAULT_RATE_DURATION))
+        );
+        assert_eq!(open.slos.len(), DEFAULT_STRESS_SLOS.len());
+    }
+
+    #[test]
+    fn bad_input_names_the_flag() {
+        let err = plan(&["http://127.0.0.1:99999/"]).unwrap_err().to_string();
+        assert!(err.contains("port"), "{err}");
+        let err = plan(&["http://127.0.0.1:1/", "-X", "GE T"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--method"), "{err}");
+        let err = plan(&["http://127.0.0.1:1/", "--slo", "p95<5"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--slo"), "{err}");
+    }
+
+    #[test]
+    fn the_lag_hook_parses_or_refuses() {
+        let env = super::super::env_of(&[("GOLIVE_TEST_INJECT_LAG", "10:30ms")]);
+        let lag = injected_lag(&env).unwrap().unwrap();
+        assert_eq!((lag.every, lag.pause.as_millis()), (10, 30));
+        let env = super::super::env_of(&[("GOLIVE_TEST_INJECT_LAG", "x")]);
+        assert!(injected_lag(&env).is_err());
+    }
+}

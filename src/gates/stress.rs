@@ -1,0 +1,250 @@
+//! A stress run judged: the load engine supervised to the end of its plan, the SLOs
+//! judged on the merged measurement, and the reasons a verdict is not clear-cut.
+
+use std::time::SystemTime;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use crate::http::{ClientOptions, Connector, RequestTemplate, SetupError, Target};
+use crate::load::{self, LoadPlan, StopRule, Tick};
+use crate::measure::{Measurement, Summary};
+use crate::outcome::{Document, Outcome};
+use crate::slo::{Observed, Slo, Verdict};
+
+/// An open-model run that sent less than this share of its planned requests did not
+/// apply the planned load: a pass then proves nothing.
+pub const RATE_TOLERANCE: f64 = 0.05;
+
+/// A stress run, validated.
+#[derive(Clone, Debug)]
+pub struct StressPlan {
+    pub target: Target,
+    pub template: RequestTemplate,
+    pub client: ClientOptions,
+    pub load: LoadPlan,
+    pub slos: Vec<Slo>,
+    /// Stop at the first response that makes an SLO unreachable.
+    pub abort_on_fail: bool,
+}
+
+/// What `--json` writes for stress and merge, after the envelope. Field names are
+/// stable; units are in the names.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct StressRun {
+    /// Why the stop rule (`--abort-on-fail`) stopped the run early, if it did.
+    pub stopped_early: Option<String>,
+    pub settings: RunSettings,
+    pub results: Summary,
+    pub slos: Vec<Verdict>,
+    /// Reasons about the run as a whole, beyond each SLO's own (e.g. the generator
+    /// sent too little of the planned load, so a pass became inconclusive).
+    #[serde(default)]
+    pub outcome_reasons: Vec<String>,
+    /// Things that make the numbers worth a second look (busy connections, aborts).
+    pub warnings: Vec<String>,
+}
+
+/// How the run was set up. Header values are never written: they may be secrets.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct RunSettings {
+    pub url: String,
+    pub method: String,
+    /// "closed" (concurrency × count/duration) or "open" (constant rate).
+    pub model: String,
+    pub concurrency: u32,
+    pub threads: u32,
+    pub requests: Option<u64>,
+    pub duration_s: Option<f64>,
+    pub rate_rps: Option<f64>,
+    pub timeout_ms: u64,
+    pub http2: bool,
+    pub insecure: bool,
+    /// Names of the headers sent.
+    pub headers: Vec<String>,
+    pub body_bytes: usize,
+}
+
+pub type StressReport = Document<StressRun>;
+
+/// The stop rule for `--abort-on-fail`: the first SLO that can no longer hold.
+fn stop_rule(plan: &StressPlan) -> Option<StopRule> {
+    if !plan.abort_on_fail {
+        return None;
+    }
+    let slos = plan.slos.clone();
+    let planned = plan.load.planned_requests();
+    Some(std::sync::Arc::new(move |live| {
+        slos.iter()
+            .find(|s| s.lost_for_good(live, planned))
+            .map(|s| format!("{s} can no longer hold"))
+    }))
+}
+
+/// Runs a plan to its end (or Ctrl-C, or the stop rule) and judges it.
+pub async fn run(
+    plan: &StressPlan,
+    tick: std::time::Duration,
+    on_tick: impl FnMut(&Tick),
+) -> Result<StressReport, SetupError> {
+    let connector = Connector::new(&plan.target, &plan.client).await?;
+    let started = SystemTime::now();
+    info!(url = %plan.target.uri, concurrency = plan.load.concurrency, rate = ?plan.load.rate, "stress run started");
+    let handle = load::start(
+        plan.load.clone(),
+        plan.template.clone(),
+        connector,
+        stop_rule(plan),
+    );
+    let finished = handle.run_until(tick, on_tick).await;
+    let m = &finished.measurement;
+    info!(
+        responses = m.responses(),
+        errors = m.errors_total(),
+        "stress run finished"
+    );
+    let (outcome, slos, reasons) = judge(m, &plan.slos, finished.interrupted);
+    let results = m.summary();
+    let run = StressRun {
+        stopped_early: finished.stopped_early,
+        settings: settings(plan),
+        warnings: warnings(&results, plan.load.concurrency),
+        results,
+        slos,
+        outcome_reasons: reasons,
+    };
+    Ok(Document::new("stress", started, outcome, run))
+}
+
+/// Judges a measurement: each SLO, then the run as a whole. Shared by stress, merge
+/// and the ramp's windows, so that a verdict means the same everywhere.
+pub fn judge(
+    m: &Measurement,
+    slos: &[Slo],
+    interrupted: bool,
+) -> (Outcome, Vec<Verdict>, Vec<String>) {
+    let verdicts: Vec<Verdict> = slos.iter().map(|s| s.evaluate(&Observed::of(m))).collect();
+    let mut outcome = Outcome::combine(verdicts.iter().map(|v| v.outcome));
+    let mut reasons = Vec::new();
+    if let Some(fraction) = m.sent_fraction().filter(|f| *f < 1.0 - RATE_TOLERANCE) {
+        if !interrupted {
+            reasons.push(format!(
+                "golive sent {:.1}% of the planned requests (tolerance {:.0}%): the planned load was not applied, so a pass proves nothing",
+                fraction * 100.0,
+                RATE_TOLERANCE * 100.0
+            ));
+            if outcome == Outcome::Pass {
+                outcome = Outcome::Inconclusive;
+            }
+        }
+    }
+    (outcome.or_interrupted(interrupted), verdicts, reasons)
+}
+
+/// Warnings, each worded for its own cause.
+pub fn warnings(results: &Summary, concurrency: u32) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(s) = &results.schedule {
+        if s.busy_waits_pct > 1.0 {
+            warnings.push(format!(
+                "{:.1}% of sends waited for a connection still busy with an earlier request: the server was slower than -c {concurrency} can carry at this rate; the wait is in the corrected latency (raise -c to separate it)",
+                s.busy_waits_pct
+            ));
+        }
+        if s.late_wakeups_pct > 1.0 {
+            warnings.push(format!(
+                "golive itself sent {:.1}% of requests more than 2 ms late (up to {:.1} ms): its CPU was busy; verdicts take this lag out before failing a latency SLO",
+                s.late_wakeups_pct, s.max_generator_lag_ms
+            ));
+        }
+    }
+    if results.aborted > 0 {
+        warnings.push(format!(
+            "{} request(s) were in flight when the run stopped and are not in the results",
+            results.aborted
+        ));
+    }
+    if results.responses == 0 && results.errors_total > 0 {
+        let top = results
+            .errors
+            .iter()
+            .max_by_key(|(_, &n)| n)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("");
+        warnings.push(format!(
+            "no response at all (mostly {top}): is the target up?"
+        ));
+    }
+    warnings
+}
+
+fn settings(plan: &StressPlan) -> RunSettings {
+    let p = &plan.load;
+    RunSettings {
+        url: plan.target.uri.to_string(),
+        method: plan.template.method().to_string(),
+        model: if p.rate.is_some() { "open" } else { "closed" }.into(),
+        concurrency: p.concurrency,
+        threads: p.effective_threads(),
+        requests: p.requests,
+        duration_s: p.duration.map(|d| d.as_secs_f64()),
+        rate_rps: p.rate,
+        timeout_ms: p.timeout.as_millis() as u64,
+        http2: plan.client.http2,
+        insecure: plan.client.insecure,
+        headers: plan.template.header_names(),
+        body_bytes: plan.template.body_len(),
+    }
+}
+
+/// Merges saved runs (threads, machines, shards) into one, exactly: histograms and
+/// counters add, percentiles are recomputed, the SLOs re-judged by the same rules.
+pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, MergeError> {
+    let first = reports.first().ok_or(MergeError::Nothing)?;
+    let mut total = Measurement::default();
+    for r in reports {
+        total.merge(Measurement::from_summary(&r.body.results)?)?;
+    }
+    let interrupted = reports.iter().any(|r| r.envelope.interrupted);
+    let (outcome, verdicts, reasons) = judge(&total, slos, interrupted);
+    let mut settings = first.body.settings.clone();
+    settings.concurrency = reports.iter().map(|r| r.body.settings.concurrency).sum();
+    settings.threads = reports.iter().map(|r| r.body.settings.threads).sum();
+    settings.requests = reports.iter().map(|r| r.body.settings.requests).sum();
+    settings.rate_rps = reports.iter().map(|r| r.body.settings.rate_rps).sum();
+    if reports
+        .iter()
+        .any(|r| r.body.settings.url != first.body.settings.url)
+    {
+        settings.url = format!("{} (and other URLs)", first.body.settings.url);
+    }
+    let results = total.summary();
+    let mut warnings = vec![format!(
+        "merged from {} runs; wall time is the longest run's",
+        reports.len()
+    )];
+    warnings.extend(super::stress::warnings(&results, settings.concurrency));
+    let started = reports
+        .iter()
+        .filter_map(|r| humantime::parse_rfc3339(&r.envelope.started_at).ok())
+        .min()
+        .unwrap_or_else(SystemTime::now);
+    let run = StressRun {
+        stopped_early: reports.iter().find_map(|r| r.body.stopped_early.clone()),
+        settings,
+        results,
+        slos: verdicts,
+        outcome_reasons: reasons,
+        warnings,
+    };
+    Ok(Document::new("merge", started, outcome, run))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Nothing,
+    #[error("decoding histograms: {0}")]
+    Histogram(#[from] crate::measure::HistCodecError),
+}
