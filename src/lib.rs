@@ -13,6 +13,7 @@
 //! - [`gates`]: stress, canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated into results.
 //! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups, rollback.
 //! - [`report`]: results rendered as text (no I/O).
+//! - [`schema`]: the JSON Schema of every command's `--json` document.
 //! - [`output`]: the one place bytes leave golive: console streams and atomic file writes.
 //! - [`serve`]: the embedded target server.
 //! - [`sign`]: Stripe-style webhook signatures.
@@ -37,6 +38,7 @@ pub mod outcome;
 pub mod output;
 pub mod patch;
 pub mod report;
+pub mod schema;
 pub mod serve;
 pub mod shutdown;
 pub mod sign;

@@ -198,27 +198,28 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Variables golive reads as fallbacks; cleared so the caller's environment can't leak in.
-const GOLIVE_ENV: [&str; 8] = [
-    "API_BASE",
-    "TEST_JWT",
-    "CONCURRENCY",
-    "REQUESTS",
-    "OUTPUT_JSON",
-    "GOLIVE_LOG_FORMAT",
-    "STRIPE_SIGNING_SECRET",
-    "HEALTH_URL",
-];
-
+/// golive with an empty environment plus PATH (the patched gate finds python3 and
+/// golive through it), so no variable of the caller's can leak into a test.
 pub fn golive() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
-    for var in GOLIVE_ENV {
-        cmd.env_remove(var);
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
     }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
+}
+
+/// Sends SIGINT to a child once `ready` holds (checked every 20 ms, for 20 s at most).
+pub fn interrupt_when(child: &std::process::Child, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
 }
 
 /// Runs golive to completion, killing it if it outlives `limit` (the test then fails).
