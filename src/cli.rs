@@ -387,9 +387,11 @@ pub struct EnvcheckArgs {
 
 #[derive(Args, Debug, Clone)]
 #[command(
-    after_help = "Files: release_gate/run_all.py (backup .bak_stage4_v040), public/test2.html, \
+    after_help = "Files: release_gate/run_all.py and public/test2.html (backups *.bak_stage4_v040), \
     marker qa/_aggregate/stage4_patch_applied.txt.\n\
-    Exit codes: 0 done or nothing to do, 1 drifted or inconsistent, 2 missing or unrecognised files."
+    Exit codes: 0 done or nothing to do, 1 drifted, inconsistent or untrusted marker, \
+    2 missing or unrecognised files.\n\n\
+    Examples:\n  golive patch diff\n  golive patch apply\n  golive patch status\n  golive patch rollback"
 )]
 pub struct PatchArgs {
     #[command(subcommand)]
@@ -402,10 +404,19 @@ pub struct PatchArgs {
     /// Show the diff of what would change; write nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
+}
 
+/// How rollback treats what it finds.
+#[derive(Args, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RollbackArgs {
     /// Roll back even files edited since apply (the edited versions are saved beside them).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
+
+    /// The marker is unreadable: restore from the backups, after proving each patched
+    /// file is exactly golive's edit of its backup (refused otherwise).
+    #[arg(long)]
+    pub from_backups: bool,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,13 +424,16 @@ pub enum PatchAction {
     /// Insert the Stage 4 tail-runner and the stage3/stage4 rows (idempotent).
     Apply,
     /// Restore the patched files byte for byte; remove the backups, rows and marker.
-    Rollback,
+    Rollback(RollbackArgs),
     /// Applied or not, drift since apply, backups, rows; exit 1 if drifted or half-applied.
     Status,
     /// The unified diff apply would make (with --rollback: that rollback would make).
     Diff {
+        /// Show what rollback would change instead of apply.
         #[arg(long)]
         rollback: bool,
+        #[command(flatten)]
+        how: RollbackArgs,
     },
 }
 

@@ -241,7 +241,7 @@ fn apply_twice_equals_apply_once() {
     let again = p.patch(&["apply"]);
     assert_eq!(again.code, 0);
     assert!(
-        again.stdout.contains("Stage 4 already appears integrated"),
+        again.stdout.contains("Stage 4 is already integrated"),
         "{}",
         again.stdout
     );
@@ -370,7 +370,9 @@ fn status_tells_each_state() {
     assert_eq!(applied.code, 0, "{}", applied.stdout);
     assert!(
         applied.stdout.contains("applied: yes")
-            && applied.stdout.contains("stage4 v0.4.0 row present"),
+            && applied
+                .stdout
+                .contains("public/test2.html: has the Stage 4 integration"),
         "{}",
         applied.stdout
     );
@@ -496,4 +498,219 @@ fn index_records_and_updates_a_row() {
     let page = String::from_utf8(p.read("public/test2.html")).unwrap();
     assert_eq!(page.matches("<td>v0.4.0</td>").count(), 1);
     assert!(page.contains("<td>second run</td>"));
+}
+
+const MARKER: &str = "qa/_aggregate/stage4_patch_applied.txt";
+
+#[test]
+fn a_torn_marker_is_reported_refused_and_never_half_rolled_back() {
+    let p = ProjectDir::new(MAIN_EXITS, Some(PAGE));
+    let original = p.snapshot();
+    assert_eq!(p.patch(&["apply"]).code, 0);
+    let full = p.read(MARKER);
+    for cut in [200, 420, 520] {
+        let cut = cut.min(full.len() - 1);
+        std::fs::write(p.root().join(MARKER), &full[..cut]).unwrap();
+        let before = p.snapshot();
+        let status = p.patch(&["status"]);
+        assert_eq!(status.code, 1, "cut at {cut}: {}", status.stdout);
+        assert!(status.stdout.contains("CORRUPT"), "{}", status.stdout);
+        let rollback = p.patch(&["rollback"]);
+        assert_eq!(rollback.code, 1, "cut at {cut}: {}", rollback.stdout);
+        assert!(
+            rollback.stderr.contains("--from-backups"),
+            "{}",
+            rollback.stderr
+        );
+        assert_eq!(p.snapshot(), before, "a refused rollback changed something");
+        let apply = p.patch(&["apply"]);
+        assert_eq!(apply.code, 1, "apply on a corrupt marker: {}", apply.stderr);
+        assert_eq!(p.snapshot(), before, "a refused apply changed something");
+    }
+    // The explicit fallback proves each file against its backup, then restores.
+    let restored = p.patch(&["rollback", "--from-backups"]);
+    assert_eq!(restored.code, 0, "{}{}", restored.stdout, restored.stderr);
+    assert!(restored.stdout.contains("proven"), "{}", restored.stdout);
+    assert_eq!(p.snapshot(), original);
+}
+
+#[test]
+fn from_backups_refuses_what_it_cannot_prove() {
+    let p = ProjectDir::new(MAIN_EXITS, Some(PAGE));
+    assert_eq!(p.patch(&["apply"]).code, 0);
+    std::fs::write(p.root().join(MARKER), b"garbage").unwrap();
+    let path = p.root().join("release_gate/run_all.py");
+    let mut edited = std::fs::read_to_string(&path).unwrap();
+    edited.push_str("# a later edit\n");
+    std::fs::write(&path, edited).unwrap();
+    let before = p.snapshot();
+    let run = p.patch(&["rollback", "--from-backups"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(p.snapshot(), before);
+}
+
+#[test]
+fn a_missing_root_is_exit_2_for_every_subcommand() {
+    for action in ["status", "rollback", "apply", "diff"] {
+        let mut cmd = golive();
+        cmd.args(["patch", action, "--root", "/nonexistent/golive-project"]);
+        let run = run_with(cmd, Duration::from_secs(30));
+        assert_eq!(run.code, 2, "{action}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{action}: {}", run.stderr);
+        assert!(run.stderr.contains("no such directory"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn apply_refuses_a_drifted_tree_and_says_how_to_resolve_it() {
+    let p = ProjectDir::new(MAIN_EXITS, Some(PAGE));
+    assert_eq!(p.patch(&["apply"]).code, 0);
+    let page = p.root().join("public/test2.html");
+    let edited = String::from_utf8(p.read("public/test2.html")).unwrap() + "<!-- edit -->\n";
+    std::fs::write(&page, edited).unwrap();
+    let before = p.snapshot();
+    let run = p.patch(&["apply"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("golive patch rollback"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.snapshot(), before);
+}
+
+#[test]
+fn messages_are_said_once_and_in_words() {
+    let p = ProjectDir::new(MAIN_EXITS, Some(PAGE));
+    let nothing = p.patch(&["rollback"]);
+    assert_eq!(nothing.code, 0);
+    assert_eq!(
+        nothing.stdout.trim(),
+        "Stage 4 is not applied here: nothing to roll back."
+    );
+    let applied = p.patch(&["apply"]);
+    assert!(
+        !applied.stdout.contains("SectionAdded"),
+        "{}",
+        applied.stdout
+    );
+    let diff = p.patch(&["diff", "--rollback"]);
+    assert!(
+        diff.stdout
+            .contains("remove release_gate/run_all.py.bak_stage4_v040"),
+        "{}",
+        diff.stdout
+    );
+    let bare = ProjectDir::new("print('no guard')\n", Some(PAGE));
+    let refused = bare.patch(&["apply"]);
+    assert_eq!(refused.code, 2);
+    let line = refused.stderr.trim();
+    let first = line.find("no top-level").unwrap();
+    assert_eq!(
+        line.rfind("no top-level"),
+        Some(first),
+        "said twice: {line}"
+    );
+    let fresh = ProjectDir::new(MAIN_EXITS, Some(PAGE));
+    let preview = fresh.patch(&["diff"]);
+    assert!(
+        preview
+            .stdout
+            .contains("create release_gate/run_all.py.bak_stage4_v040"),
+        "{}",
+        preview.stdout
+    );
+    assert!(
+        !preview.stdout.contains(".bak_stage4_v040\n@@"),
+        "backups listed, not printed in full:\n{}",
+        preview.stdout
+    );
+}
+
+const ARGPARSE_GATE: &str = r#"import argparse
+import sys
+
+
+def main():
+    parser = argparse.ArgumentParser(description="release gate")
+    parser.add_argument("--fail-with", default="")
+    args = parser.parse_args()
+    print("gate ran", flush=True)
+    if args.fail_with:
+        sys.exit(args.fail_with)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
+"#;
+
+impl ProjectDir {
+    /// Runs the patched gate with `args`, from `cwd`, by its absolute path.
+    fn gate_from(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new("python3");
+        cmd.arg(self.root().join("release_gate/run_all.py"))
+            .args(args)
+            .current_dir(cwd)
+            .env("GOLIVE_BIN", &self.fake_golive)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        run_with(cmd, Duration::from_secs(30))
+    }
+}
+
+#[test]
+fn the_patched_gate_keeps_its_exit_semantics() {
+    let p = ProjectDir::new(ARGPARSE_GATE, Some(PAGE));
+    assert_eq!(p.patch(&["apply"]).code, 0);
+    let root = p.root();
+    let help = p.gate_from(root, &["--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(
+        !help.stdout.contains("fake golive"),
+        "--help ran Stage 4: {}",
+        help.stdout
+    );
+    let bad_flag = p.gate_from(root, &["--bogus"]);
+    assert_eq!(bad_flag.code, 2, "{}", bad_flag.stderr);
+    assert!(
+        !bad_flag.stdout.contains("fake golive"),
+        "{}",
+        bad_flag.stdout
+    );
+    let message = p.gate_from(root, &["--fail-with", "packs are red"]);
+    assert_eq!(message.code, 1);
+    assert!(
+        message.stderr.contains("packs are red"),
+        "{}",
+        message.stderr
+    );
+    assert!(
+        message.stdout.contains("fake golive stage4"),
+        "{}",
+        message.stdout
+    );
+}
+
+#[test]
+fn stage4_runs_from_the_project_root_whatever_the_callers_directory() {
+    let p = ProjectDir::new(ARGPARSE_GATE, Some(PAGE));
+    assert_eq!(p.patch(&["apply"]).code, 0);
+    std::fs::write(
+        &p.fake_golive,
+        "#!/bin/sh\necho \"fake golive $* in $(pwd -P)\"\nexit 0\n",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = p.gate_from(elsewhere.path(), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let root = std::fs::canonicalize(p.root()).unwrap();
+    let out = root.join("qa/stage4/v0.4.0");
+    assert!(
+        run.stdout
+            .contains(&format!("--out {} in {}", out.display(), root.display())),
+        "{}",
+        run.stdout
+    );
 }

@@ -64,12 +64,7 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
             .with_context(|| format!("updating {}", path.display()))
             .map_err(Failure::runtime)?;
     }
-    let what = match change {
-        Change::Unchanged => "already up to date",
-        Change::RowUpdated => "row updated in place",
-        Change::RowAdded => "row added",
-        Change::SectionAdded => "section added",
-    };
+    let what = change;
     Ok(Finished::done(format!(
         "{}: {} {} {what}\n",
         path.display(),

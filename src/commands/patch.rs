@@ -1,55 +1,64 @@
 //! `golive patch apply|rollback|status|diff`: the Stage 4 integration, previewable,
-//! idempotent and exactly reversible.
+//! idempotent and exactly reversible. Every refusal changes nothing.
 
-use super::Finished;
-use crate::cli::{PatchAction, PatchArgs};
+use super::{Finished, Human};
+use crate::cli::{PatchAction, PatchArgs, RollbackArgs};
 use crate::exit::{self, Exit, Failure};
-use crate::output::console;
-use crate::patch::project::{self, PatchError, Plan, Project};
+use crate::outcome::Outcome;
+use crate::patch::execute::execute;
+use crate::patch::plan::{plan_apply, plan_rollback, Plan, Trust};
+use crate::patch::status::status;
+use crate::patch::{PatchError, Project};
 
 fn failure(e: PatchError) -> Failure {
-    let exit = match e {
-        PatchError::Drifted { .. }
-        | PatchError::Inconsistent(_)
-        | PatchError::BackupMissing { .. } => Exit::Fail,
+    let exit = match &e {
+        e if e.is_state() => Exit::Fail,
         PatchError::Io { .. } => Exit::Runtime,
         _ => Exit::Usage,
     };
-    Failure {
-        exit,
-        error: e.into(),
-    }
+    Failure::new(exit, e)
 }
 
-fn show(plan: &Plan) {
-    for note in &plan.notes {
-        console::outln(&format!("  {note}"));
-    }
+fn notes(plan: &Plan) -> String {
+    plan.notes.iter().map(|n| format!("  {n}\n")).collect()
+}
+
+fn rollback_plan(p: &Project, how: RollbackArgs, now: &str) -> Result<Plan, PatchError> {
+    let trust = if how.from_backups {
+        Trust::Backups
+    } else {
+        Trust::Marker
+    };
+    plan_rollback(p, how.force, trust, now)
 }
 
 pub fn run(args: &PatchArgs) -> exit::Result<Finished> {
-    let p = Project::new(&args.root);
+    let p = Project::open(&args.root).map_err(failure)?;
     let now = crate::time::now();
-    let plan = match args.action {
+    let (plan, rollback) = match args.action {
         PatchAction::Status => {
-            let status = project::status(&p).map_err(failure)?;
-            let mut text = status.lines.join("\n");
-            text.push('\n');
+            let s = status(&p).map_err(failure)?;
+            let text = format!("{}\n", s.lines.join("\n"));
             return Ok(Finished::new(
-                crate::outcome::Outcome::from_ok(status.consistent),
-                super::Human::default(),
+                Outcome::from_ok(s.consistent),
+                Human::default(),
                 text,
             ));
         }
-        PatchAction::Apply | PatchAction::Diff { rollback: false } => project::plan_apply(&p, &now),
-        PatchAction::Rollback | PatchAction::Diff { rollback: true } => {
-            project::plan_rollback(&p, args.force, &now)
-        }
+        PatchAction::Apply
+        | PatchAction::Diff {
+            rollback: false, ..
+        } => (plan_apply(&p, &now), false),
+        PatchAction::Rollback(how)
+        | PatchAction::Diff {
+            rollback: true,
+            how,
+        } => (rollback_plan(&p, how, &now), true),
     };
     let plan = match plan {
         Ok(plan) => plan,
         Err(PatchError::Drifted { path, diff }) => {
-            console::out(&diff);
+            crate::output::console::out(&diff);
             return Err(failure(PatchError::Drifted {
                 path,
                 diff: String::new(),
@@ -58,22 +67,28 @@ pub fn run(args: &PatchArgs) -> exit::Result<Finished> {
         Err(e) => return Err(failure(e)),
     };
     if matches!(args.action, PatchAction::Diff { .. }) || args.dry_run {
-        console::out(&plan.diff(&p.root));
-        show(&plan);
-        return Ok(Finished::done("(dry run: nothing written)\n"));
+        let text = format!(
+            "{}{}(dry run: nothing written)\n",
+            plan.diff(&p.root),
+            notes(&plan)
+        );
+        return Ok(Finished::done(text));
     }
     if plan.is_empty() {
-        console::outln("Stage 4 already appears integrated; nothing to do.");
-        show(&plan);
-        return Ok(Finished::done(""));
+        let text = if rollback {
+            "Stage 4 is not applied here: nothing to roll back.\n".to_string()
+        } else {
+            format!(
+                "Stage 4 is already integrated; nothing to do.\n{}",
+                notes(&plan)
+            )
+        };
+        return Ok(Finished::done(text));
     }
-    project::execute(&plan).map_err(failure)?;
-    let verb = if args.action == PatchAction::Apply {
-        "applied"
-    } else {
-        "rolled back"
-    };
-    console::outln(&format!("Stage 4 integration {verb}:"));
-    show(&plan);
-    Ok(Finished::done(""))
+    execute(&plan).map_err(failure)?;
+    let verb = if rollback { "rolled back" } else { "applied" };
+    Ok(Finished::done(format!(
+        "Stage 4 integration {verb}:\n{}",
+        notes(&plan)
+    )))
 }

@@ -33,6 +33,17 @@ pub enum Change {
     SectionAdded,
 }
 
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Change::Unchanged => "already up to date",
+            Change::RowUpdated => "row updated in place",
+            Change::RowAdded => "row added",
+            Change::SectionAdded => "section added",
+        })
+    }
+}
+
 impl Section {
     pub fn stage3() -> Section {
         Section {
@@ -117,16 +128,80 @@ fn render_row(row: &Row, ind: &str, eol: &str) -> String {
     out
 }
 
-fn render_section(section: &Section, row: &Row, eol: &str) -> String {
+/// A new section, every line indented by `ind`, headers spelled as the page's own.
+fn render_section(section: &Section, row: &Row, ind: &str, capital: bool, eol: &str) -> String {
     let head = ["version", "description", "link", "code", "test"]
-        .map(|h| format!("      <th>{h}</th>{eol}"))
+        .map(|h| {
+            let h = if capital {
+                capitalise(h)
+            } else {
+                h.to_string()
+            };
+            format!("{ind}      <th>{h}</th>{eol}")
+        })
         .concat();
     format!(
-        "<h2 id=\"{id}\">{title}</h2>{eol}<table data-pack=\"{id}\">{eol}  <thead>{eol}    <tr>{eol}{head}    </tr>{eol}  </thead>{eol}  <tbody>{eol}    {row}{eol}  </tbody>{eol}</table>{eol}",
+        "{ind}<h2 id=\"{id}\">{title}</h2>{eol}{ind}<table data-pack=\"{id}\">{eol}{ind}  <thead>{eol}{ind}    <tr>{eol}{head}{ind}    </tr>{eol}{ind}  </thead>{eol}{ind}  <tbody>{eol}{ind}    {row}{eol}{ind}  </tbody>{eol}{ind}</table>{eol}",
         id = escape(&section.id),
         title = escape(&section.title),
-        row = render_row(row, "    ", eol),
+        row = render_row(row, &format!("{ind}    "), eol),
     )
+}
+
+fn capitalise(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Whether the page's own table headers are capitalised (`Version`, not `version`).
+fn capital_headers(html: &str) -> bool {
+    find_ci(html, "<th", 0)
+        .and_then(|th| {
+            let open_end = th + html[th..].find('>')? + 1;
+            let close = find_ci(html, "</th>", open_end)?;
+            inner_text(&html[open_end..close]).chars().next()
+        })
+        .is_some_and(char::is_uppercase)
+}
+
+/// Where a new section goes, and how it is indented: after the last stage section,
+/// else at the end of `<main>`, else before `<footer>`, else before `</body>`.
+fn section_slot(html: &str) -> Option<(usize, String)> {
+    let last_table = {
+        let mut from = 0;
+        let mut last = None;
+        while let Some(start) = find_ci(html, "<table", from) {
+            let tag_end = start + html[start..].find('>')?;
+            if html[start..tag_end].contains("data-pack") {
+                last = find_ci(html, "</table>", tag_end).map(|e| (start, e + "</table>".len()));
+            }
+            from = tag_end;
+        }
+        last
+    };
+    if let Some((start, end)) = last_table {
+        // The start of the line after the table.
+        let at = html[end..].find('\n').map_or(html.len(), |i| end + i + 1);
+        return Some((at, line_indent(html, start).to_string()));
+    }
+    let before = |tag: &str, inner: bool| {
+        let pos = find_ci(html, tag, 0)?;
+        let line_start = html[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let base = line_indent(html, pos).to_string();
+        let ind = if inner {
+            // One level deeper than the closing tag, in the page's own unit.
+            let unit = if html.contains("\n\t") { "\t" } else { "  " };
+            format!("{base}{unit}")
+        } else {
+            base
+        };
+        Some((line_start, ind))
+    };
+    before("</main>", true)
+        .or_else(|| before("<footer", false))
+        .or_else(|| before("</body>", false))
 }
 
 /// A minimal valid page, for a project that has no index yet.
@@ -147,14 +222,6 @@ fn find_ci(hay: &str, needle: &str, from: usize) -> Option<usize> {
     let h = hay.as_bytes();
     let n = needle.as_bytes();
     (from..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
-
-fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
-    let h = hay.as_bytes();
-    let n = needle.as_bytes();
-    (0..=h.len().checked_sub(n.len())?)
-        .rev()
-        .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 /// The byte range of the `<table ... data-pack="id" ...>` … `</table>` for a stage.
@@ -240,11 +307,23 @@ fn insert_before_line(html: &str, pos: usize, block: &str, eol: &str) -> String 
 pub fn upsert(html: &str, section: &Section, row: &Row) -> (String, Change) {
     let eol = eol_of(html);
     let Some((table_start, table_end)) = find_table(html, &section.id) else {
-        let block = render_section(section, row, eol);
-        let out = match rfind_ci(html, "</body>") {
-            Some(pos) => insert_before_line(html, pos, &block, eol),
-            None if html.is_empty() || html.ends_with('\n') => format!("{html}{block}"),
-            None => format!("{html}{eol}{block}"),
+        let capital = capital_headers(html);
+        let out = match section_slot(html) {
+            Some((at, ind)) => {
+                let block = render_section(section, row, &ind, capital, eol);
+                if at > 0 && !html[..at].ends_with('\n') {
+                    format!("{}{eol}{block}{}", &html[..at], &html[at..])
+                } else {
+                    format!("{}{block}{}", &html[..at], &html[at..])
+                }
+            }
+            None => {
+                let block = render_section(section, row, "", capital, eol);
+                match html.is_empty() || html.ends_with('\n') {
+                    true => format!("{html}{block}"),
+                    false => format!("{html}{eol}{block}"),
+                }
+            }
         };
         return (out, Change::SectionAdded);
     };
@@ -347,6 +426,26 @@ mod tests {
         let (out3, change) = upsert(&out, &Section::stage3(), &Row::stage3());
         assert_eq!(change, Change::SectionAdded);
         assert!(out3.find("stage4").unwrap() < out3.find("data-pack=\"stage3\"").unwrap());
+    }
+
+    #[test]
+    fn a_new_section_goes_inside_main_indented_with_the_pages_headers() {
+        let page = "<body>\n  <main>\n    <h1>QA</h1>\n    <table>\n      <tr><th>Version</th><th>Description</th></tr>\n    </table>\n  </main>\n  <footer>f</footer>\n</body>\n";
+        let (out, _) = upsert(page, &Section::stage3(), &Row::stage3());
+        let (out, _) = upsert(&out, &Section::stage4(), &Row::stage4());
+        let main_end = out.find("</main>").unwrap();
+        let s3 = out.find("<h2 id=\"stage3\">").unwrap();
+        let s4 = out.find("<h2 id=\"stage4\">").unwrap();
+        assert!(s3 < s4 && s4 < main_end, "{out}");
+        assert!(out.contains("\n    <h2 id=\"stage4\">"), "{out}");
+        assert!(
+            out.contains("<th>Version</th>") && out.contains("<th>Test</th>"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("  </main>\n  <footer>f</footer>\n</body>\n"),
+            "{out}"
+        );
     }
 
     #[test]

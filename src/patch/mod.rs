@@ -1,9 +1,122 @@
-//! The Stage 4 integration patch: pure edits of a project's `release_gate/run_all.py`
-//! (`runall`) and `public/test2.html` (`html`), and the project-level plan that backs
-//! them up, marks them, writes them atomically and rolls them back exactly (`project`).
+//! The Stage 4 integration patch.
+//!
+//! - [`runall`], [`html`]: the pure edits of `release_gate/run_all.py` and
+//!   `public/test2.html`; [`files`]: the two files as one enum.
+//! - [`marker`]: the self-checking record of what apply did.
+//! - [`plan`]: what apply or rollback would do, computed without writing.
+//! - [`execute`]: carries a plan out, undoing it all if a step fails.
+//! - [`status`]: where a project stands.
 
+pub mod execute;
+pub mod files;
 pub mod html;
-pub mod project;
+pub mod marker;
+pub mod plan;
 pub mod runall;
+pub mod status;
 
-pub use project::{MARKER, RUN_ALL, TEST2};
+use std::path::{Path, PathBuf};
+
+pub use files::{PatchedFile, BACKUP_SUFFIX, MARKER, RUN_ALL, TEST2};
+use marker::{Marker, MarkerError};
+use runall::ShapeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    #[error("{path} not found: run golive patch from the project root, or pass --root DIR")]
+    Missing { path: String },
+    #[error("--root {0}: no such directory")]
+    NoRoot(String),
+    #[error("{path}: {shape}")]
+    Shape { path: String, shape: ShapeError },
+    #[error("{path} is read-only: make it writable (chmod u+w) to patch it")]
+    ReadOnly { path: String },
+    #[error("{path}: {why}")]
+    Io { path: String, why: String },
+    #[error("backup {path} already exists and differs from the current file: move it away first (golive never overwrites a backup)")]
+    BackupExists { path: String },
+    #[error("{path} was edited after apply (its sha256 differs from the marker's): review the diff above, or pass --force to restore the original (your edits are saved beside it)")]
+    Drifted { path: String, diff: String },
+    #[error("backup {path} is missing and the file is not as apply left it: cannot restore the original exactly")]
+    BackupMissing { path: String },
+    #[error("the marker {path} cannot be trusted: {why}. Nothing was changed. If the patched files are unedited, `golive patch rollback --from-backups` restores them after proving each is exactly golive's edit of its backup; otherwise restore them by hand from the {BACKUP_SUFFIX} files and delete the marker")]
+    CorruptMarker { path: String, why: MarkerError },
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+impl PatchError {
+    /// Refusals about the project's state (exit 1), as opposed to bad input (exit 2)
+    /// or a failed write (exit 4).
+    pub fn is_state(&self) -> bool {
+        matches!(
+            self,
+            PatchError::Drifted { .. }
+                | PatchError::Inconsistent(_)
+                | PatchError::BackupMissing { .. }
+                | PatchError::CorruptMarker { .. }
+                | PatchError::BackupExists { .. }
+        )
+    }
+}
+
+pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> PatchError {
+    PatchError::Io {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, PatchError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path, e)),
+    }
+}
+
+/// A project's files, by role.
+pub struct Project {
+    pub root: PathBuf,
+}
+
+impl Project {
+    /// A project at `root`, which must be an existing directory.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Project, PatchError> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(PatchError::NoRoot(root.display().to_string()));
+        }
+        Ok(Project { root })
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn file(&self, f: PatchedFile) -> PathBuf {
+        self.path(f.rel())
+    }
+
+    pub fn backup(&self, f: PatchedFile) -> PathBuf {
+        self.path(&f.backup_rel())
+    }
+
+    /// The marker: `None` when there is none, an error when it cannot be trusted.
+    pub fn marker(&self) -> Result<Option<Marker>, PatchError> {
+        let path = self.path(MARKER);
+        let Some(bytes) = read_optional(&path)? else {
+            return Ok(None);
+        };
+        Marker::parse(&String::from_utf8_lossy(&bytes))
+            .map(Some)
+            .map_err(|why| PatchError::CorruptMarker {
+                path: MARKER.into(),
+                why,
+            })
+    }
+}

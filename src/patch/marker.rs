@@ -1,0 +1,162 @@
+//! `qa/_aggregate/stage4_patch_applied.txt`: what was patched, when, by which golive,
+//! and the hashes that make rollback exact and drift detectable. Its last line is the
+//! sha256 of everything above it, so a torn or hand-edited marker is detected rather
+//! than half-read.
+
+use super::files::PatchedFile;
+use super::sha256_hex;
+
+/// One file's part in the marker.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FileRecord {
+    /// sha256 before apply; `None` when apply created the file.
+    pub before: Option<String>,
+    pub after: String,
+    /// Whether a backup was made (it holds the `before` bytes).
+    pub backup: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub applied_at: String,
+    pub golive_version: String,
+    pub run_all: Option<FileRecord>,
+    pub test2: Option<FileRecord>,
+}
+
+const CHECKSUM: &str = "checksum: sha256:";
+
+/// Why a marker cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarkerError {
+    #[error("it has no checksum line (cut short, or written by hand)")]
+    NoChecksum,
+    #[error("its checksum does not match its content (cut short or edited)")]
+    Mismatch,
+    #[error("it lacks the field '{0}'")]
+    Field(String),
+}
+
+impl Marker {
+    pub fn record(&self, file: PatchedFile) -> &Option<FileRecord> {
+        match file {
+            PatchedFile::RunAll => &self.run_all,
+            PatchedFile::Test2 => &self.test2,
+        }
+    }
+
+    pub fn record_mut(&mut self, file: PatchedFile) -> &mut Option<FileRecord> {
+        match file {
+            PatchedFile::RunAll => &mut self.run_all,
+            PatchedFile::Test2 => &mut self.test2,
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::from(
+            "Stage 4 – Production Go-Live (v0.4.0) integrated by `golive patch apply`.\n\
+             `golive patch rollback` restores the files below from their backups.\n\n",
+        );
+        out.push_str(&format!(
+            "applied_at: {}\ngolive_version: {}\n",
+            self.applied_at, self.golive_version
+        ));
+        for file in PatchedFile::ALL {
+            let Some(rec) = self.record(file) else {
+                continue;
+            };
+            let (key, path) = (file.key(), file.rel());
+            out.push_str(&format!("{key}.path: {path}\n"));
+            out.push_str(&format!(
+                "{key}.sha256_before: {}\n",
+                rec.before.as_deref().unwrap_or("none (created by apply)")
+            ));
+            out.push_str(&format!("{key}.sha256_after: {}\n", rec.after));
+            let backup = if rec.backup {
+                file.backup_rel()
+            } else {
+                "none".into()
+            };
+            out.push_str(&format!("{key}.backup: {backup}\n"));
+        }
+        let sum = sha256_hex(out.as_bytes());
+        out.push_str(&format!("{CHECKSUM}{sum}\n"));
+        out
+    }
+
+    /// Parses a marker, checking its checksum first: nothing of a marker that does
+    /// not check out is believed.
+    pub fn parse(text: &str) -> Result<Marker, MarkerError> {
+        let body_end = text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
+        let last = text[body_end..].trim_end();
+        let sum = last.strip_prefix(CHECKSUM).ok_or(MarkerError::NoChecksum)?;
+        if sha256_hex(&text.as_bytes()[..body_end]) != sum {
+            return Err(MarkerError::Mismatch);
+        }
+        let body = &text[..body_end];
+        let get = |k: &str| {
+            body.lines().find_map(|l| {
+                l.strip_prefix(&format!("{k}: "))
+                    .map(|v| v.trim().to_string())
+            })
+        };
+        let need = |k: &str| get(k).ok_or_else(|| MarkerError::Field(k.to_string()));
+        let record = |file: PatchedFile| -> Result<Option<FileRecord>, MarkerError> {
+            let key = file.key();
+            if get(&format!("{key}.path")).is_none() {
+                return Ok(None);
+            }
+            let before = need(&format!("{key}.sha256_before"))?;
+            Ok(Some(FileRecord {
+                before: (!before.starts_with("none")).then_some(before),
+                after: need(&format!("{key}.sha256_after"))?,
+                backup: need(&format!("{key}.backup"))? != "none",
+            }))
+        };
+        Ok(Marker {
+            applied_at: need("applied_at")?,
+            golive_version: need("golive_version")?,
+            run_all: record(PatchedFile::RunAll)?,
+            test2: record(PatchedFile::Test2)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker() -> Marker {
+        Marker {
+            applied_at: "2026-11-23T10:00:00Z".into(),
+            golive_version: "0.1.0".into(),
+            run_all: Some(FileRecord {
+                before: Some("a".repeat(64)),
+                after: "b".repeat(64),
+                backup: true,
+            }),
+            test2: Some(FileRecord {
+                before: None,
+                after: "c".repeat(64),
+                backup: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        assert_eq!(Marker::parse(&marker().to_text()), Ok(marker()));
+    }
+
+    #[test]
+    fn every_cut_and_every_edit_is_detected() {
+        let text = marker().to_text();
+        for cut in 0..text.len() - 1 {
+            if text.is_char_boundary(cut) {
+                assert!(Marker::parse(&text[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        let edited = text.replace(&"b".repeat(64), &"d".repeat(64));
+        assert_eq!(Marker::parse(&edited), Err(MarkerError::Mismatch));
+    }
+}
