@@ -34,6 +34,19 @@ fn verdict(
     }
 }
 
+/// Judges a probed response; a body cut at the read limit is said to be too large
+/// rather than judged as broken JSON.
+pub fn judge_probe(p: &super::probe::Probed) -> HealthVerdict {
+    if p.truncated {
+        let why = format!(
+            "body is larger than {} MiB, the most golive reads of a health body",
+            super::probe::MAX_BODY >> 20
+        );
+        return verdict(false, Some(why), None, None);
+    }
+    judge(p.status, &p.body)
+}
+
 pub fn judge(status: u16, body: &[u8]) -> HealthVerdict {
     let payload: Option<Value> = serde_json::from_slice(body).ok();
     let Some(obj) = payload.as_ref().and_then(Value::as_object) else {

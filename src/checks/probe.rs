@@ -11,13 +11,15 @@ use crate::http::{fetch, ClientOptions, Connector, RequestTemplate, SetupError, 
 use crate::measure::ErrorKind;
 
 /// Bodies beyond this are read but not kept: health bodies are small.
-const MAX_BODY: usize = 1 << 20;
+pub const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Probed {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The body was longer than [`MAX_BODY`]; `body` holds its start.
+    pub truncated: bool,
     pub latency: Duration,
 }
 
@@ -81,6 +83,7 @@ pub async fn send(
         status: fetched.status,
         headers: fetched.headers,
         body: fetched.body,
+        truncated: fetched.truncated,
         latency: start.elapsed(),
     })
 }

@@ -79,7 +79,7 @@ impl CanaryResult {
 async fn sample(target: &Target, client: &ClientOptions, timeout: Duration) -> Sample {
     match probe::get(target, client, timeout).await {
         Ok(p) => {
-            let v = health::judge(p.status, &p.body);
+            let v = health::judge_probe(&p);
             Sample {
                 code: Some(p.status),
                 latency_ms: Some(ms(p.latency)),

@@ -122,7 +122,7 @@ async fn get_unless_stopped(
 async fn check_health(plan: &Stage4Plan, control: &Control) -> HealthCheck {
     match get_unless_stopped(&plan.health, plan, control).await {
         Ok(p) => {
-            let v = health::judge(p.status, &p.body);
+            let v = health::judge_probe(&p);
             HealthCheck {
                 ok: v.ok,
                 status_code: Some(p.status),

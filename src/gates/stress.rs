@@ -146,7 +146,15 @@ pub fn judge(
 pub fn warnings(results: &Summary, concurrency: u32) -> Vec<String> {
     let mut warnings = Vec::new();
     if let Some(s) = &results.schedule {
-        if s.busy_waits_pct > 1.0 {
+        // Little's law: connections the server kept busy on average. Waits for a busy
+        // connection are the server's only when the connections were really loaded;
+        // otherwise golive read responses late (a starved CPU) and the waits are its own.
+        let loaded = results
+            .service_latency
+            .as_ref()
+            .and_then(|l| l.mean_ms)
+            .is_some_and(|mean| s.intended_rps * mean / 1000.0 > 0.5 * f64::from(concurrency));
+        if s.busy_waits_pct > 1.0 && loaded {
             warnings.push(format!(
                 "{:.1}% of sends waited for a connection still busy with an earlier request: the server was slower than -c {concurrency} can carry at this rate; the wait is in the corrected latency (raise -c to separate it)",
                 s.busy_waits_pct

@@ -47,6 +47,8 @@ pub struct Fetched {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The body was longer than `max_body`; `body` holds its start.
+    pub truncated: bool,
 }
 
 pub async fn fetch(
@@ -68,10 +70,12 @@ async fn keep_body(
 ) -> Result<Fetched, ErrorKind> {
     let (parts, mut body) = resp.into_parts();
     let mut kept = BytesMut::new();
+    let mut truncated = false;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| classify(&e))?;
         if let Some(data) = frame.data_ref() {
             let room = max_body.saturating_sub(kept.len());
+            truncated |= data.len() > room;
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
     }
@@ -79,6 +83,7 @@ async fn keep_body(
         status: parts.status.as_u16(),
         headers: parts.headers,
         body: kept.freeze(),
+        truncated,
     })
 }
 

@@ -79,7 +79,11 @@ pub fn stage4_tests_txt(s: &Stage4Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", s.stage);
     let _ = writeln!(out, "Timestamp: {}", s.timestamp);
-    let _ = writeln!(out, "Base URL: {}\n", s.base_url);
+    let _ = writeln!(out, "Base URL: {}", s.base_url);
+    if let Some(note) = &s.base_url_note {
+        let _ = writeln!(out, "   ({note})");
+    }
+    out.push('\n');
 
     let h = &c.health;
     let health = if h.ok {
