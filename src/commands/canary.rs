@@ -1,6 +1,5 @@
 //! `golive canary`: health pings with a line per sample and an SLO verdict.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{Finished, Human};
@@ -8,7 +7,6 @@ use crate::cli::CanaryArgs;
 use crate::config::{self, canary_target, process_env};
 use crate::exit::{self, Failure};
 use crate::gates::canary::{self, CanaryPlan, Spacing};
-use crate::load::Control;
 use crate::outcome::Document;
 use crate::report::gates;
 
@@ -19,19 +17,18 @@ pub fn run(args: &CanaryArgs) -> exit::Result<Finished> {
     let json = config::dest(args.json.as_deref());
     let human = Human::for_dests(&json);
     let started = SystemTime::now();
-    let result = super::runtime()?.block_on(async {
-        let control = Arc::new(Control::default());
-        super::stop_on_signal(control.clone());
-        human.line(&format!(
-            "golive canary  GET {}  ({})",
-            target.uri,
-            describe(&plan)
-        ));
-        canary::run(&target, &client, &plan, &control, |i, s| {
+    human.line(&format!(
+        "golive canary  GET {}  ({})",
+        target.uri,
+        describe(&plan)
+    ));
+    let (target, client, plan) = (&target, &client, &plan);
+    let result = super::run_gate(|control| async move {
+        canary::run(target, client, plan, &control, |i, s| {
             human.line(&gates::canary_sample(i, s))
         })
         .await
-    });
+    })?;
     let text = gates::canary_summary(&result);
     let doc = Document::new("canary", started, result.verdict, result);
     Ok(Finished::new(doc.outcome(), human, text).json(json, &doc))

@@ -151,12 +151,23 @@ pub(crate) fn runtime() -> exit::Result<tokio::runtime::Runtime> {
         .map_err(|e| Failure::runtime(anyhow::Error::new(e).context("starting the async runtime")))
 }
 
-/// Stops `control` on the first SIGINT or SIGTERM (gates then report what they have).
-pub(crate) fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) {
-    tokio::spawn(async move {
-        crate::shutdown::shutdown_signal().await;
-        control.stop();
-    });
+/// Runs a gate to its result on a fresh runtime; the first SIGINT or SIGTERM stops
+/// its `Control`, and the gate then reports what it has, marked interrupted.
+pub(crate) fn run_gate<T, F>(
+    gate: impl FnOnce(std::sync::Arc<crate::load::Control>) -> F,
+) -> exit::Result<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    let control = std::sync::Arc::new(crate::load::Control::default());
+    Ok(runtime()?.block_on(async {
+        let stopper = control.clone();
+        tokio::spawn(async move {
+            crate::shutdown::shutdown_signal().await;
+            stopper.stop();
+        });
+        gate(control).await
+    }))
 }
 
 fn completions(shell: clap_complete::Shell) -> exit::Result<Finished> {

@@ -1,6 +1,5 @@
 //! `golive smoke`: request checks with a line per check and smoke_results.json.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{Finished, Human};
@@ -8,7 +7,6 @@ use crate::cli::SmokeArgs;
 use crate::config::{self, process_env};
 use crate::exit::{self, Failure};
 use crate::gates::smoke::{self, SmokePlan};
-use crate::load::Control;
 use crate::outcome::Document;
 use crate::report::gates;
 
@@ -22,14 +20,13 @@ pub fn run(args: &SmokeArgs) -> exit::Result<Finished> {
         plan.base.uri,
         plan.checks.len()
     ));
-    let results = super::runtime()?.block_on(async {
-        let control = Arc::new(Control::default());
-        super::stop_on_signal(control.clone());
-        smoke::run(&plan, &process_env, &control, |c| {
+    let plan = &plan;
+    let results = super::run_gate(|control| async move {
+        smoke::run(plan, &process_env, &control, |c| {
             human.line(&gates::smoke_check(c))
         })
         .await
-    });
+    })?;
     let text = gates::smoke_summary(&results);
     let doc = Document::new("smoke", started, results.status, results);
     Ok(Finished::new(doc.outcome(), human, text).json(json, &doc))

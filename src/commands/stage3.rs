@@ -1,6 +1,5 @@
 //! `golive stage3`: smoke checks, then the release gate; artifacts under qa/stage3/v0.3.0.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{Finished, Human};
@@ -8,7 +7,6 @@ use crate::cli::Stage3Args;
 use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::stage3::{self, Stage3Plan};
-use crate::load::Control;
 use crate::outcome::Document;
 use crate::output::file::json_bytes;
 use crate::report::gates;
@@ -21,14 +19,13 @@ pub fn run(args: &Stage3Args) -> exit::Result<Finished> {
         "golive stage3  {}  (smoke, then the release gate in API mode)",
         plan.smoke.base.uri
     ));
-    let run = super::runtime()?.block_on(async {
-        let control = Arc::new(Control::default());
-        super::stop_on_signal(control.clone());
-        stage3::run(&plan, &process_env, &control, |c| {
+    let plan_ref = &plan;
+    let run = super::run_gate(|control| async move {
+        stage3::run(plan_ref, &process_env, &control, |c| {
             human.line(&gates::smoke_check(c))
         })
         .await
-    });
+    })?;
     let dir = plan.out_dir();
     let text = format!(
         "{}artifacts: {}/\n",

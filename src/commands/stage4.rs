@@ -1,6 +1,5 @@
 //! `golive stage4`: the production go-live gate; writes summary.json and tests.txt.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{Finished, Human};
@@ -8,7 +7,6 @@ use crate::cli::Stage4Args;
 use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::stage4::{self, Stage4Plan};
-use crate::load::Control;
 use crate::outcome::Document;
 use crate::output::file::json_bytes;
 use crate::report::{gates, paint};
@@ -16,11 +14,9 @@ use crate::report::{gates, paint};
 pub fn run(args: &Stage4Args) -> exit::Result<Finished> {
     let plan = Stage4Plan::from_args(args, &process_env).map_err(Failure::usage)?;
     let started = SystemTime::now();
-    let summary = super::runtime()?.block_on(async {
-        let control = Arc::new(Control::default());
-        super::stop_on_signal(control.clone());
-        stage4::run(&plan, process_env, &control).await
-    });
+    let plan = &plan;
+    let summary =
+        super::run_gate(|control| async move { stage4::run(plan, process_env, &control).await })?;
     Ok(finish(summary, started, &args.out))
 }
 

@@ -320,13 +320,7 @@ pub fn plan_rollback(
             backup.map(|b| (backup_path, b)),
         );
     }
-    let marker_path = p.path(MARKER);
-    if let Some(m) = read_optional(&marker_path)? {
-        plan.ops.push(Op::Remove {
-            path: marker_path,
-            before: m,
-        });
-    }
+    remove_marker(p, &mut plan)?;
     Ok(plan)
 }
 
@@ -415,12 +409,15 @@ fn plan_from_backups(p: &Project) -> Result<Plan, PatchError> {
     plan.notes.push(format!(
         "the marker was not trusted: each file was proven to be exactly golive's edit of its backup before it was restored; {MARKER} removed"
     ));
-    let marker_path = p.path(MARKER);
-    if let Some(m) = read_optional(&marker_path)? {
-        plan.ops.push(Op::Remove {
-            path: marker_path,
-            before: m,
-        });
-    }
+    remove_marker(p, &mut plan)?;
     Ok(plan)
+}
+
+/// The last step of every rollback: the marker goes.
+fn remove_marker(p: &Project, plan: &mut Plan) -> Result<(), PatchError> {
+    let path = p.path(MARKER);
+    if let Some(before) = read_optional(&path)? {
+        plan.ops.push(Op::Remove { path, before });
+    }
+    Ok(())
 }
