@@ -353,14 +353,8 @@ fn interrupt_still_prints_and_writes_what_was_measured() {
     ])
     .arg(&json);
     let child = cmd.spawn().unwrap();
-    let pid = child.id() as i32;
     // Wait until the server has seen traffic, then interrupt.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.requests.load(Ordering::SeqCst) < 20 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // SAFETY: sending SIGINT to our own child process.
-    unsafe { libc::kill(pid, libc::SIGINT) };
+    interrupt_when(&child, || server.requests.load(Ordering::SeqCst) >= 20);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let report: StressReport = read_json(&json);

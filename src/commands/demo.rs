@@ -89,6 +89,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     };
     let rt = super::runtime()?;
     let control = Arc::new(Control::default());
+    rt.spawn(super::stop_on_signal(control.clone()));
     let mut outcomes = Vec::new();
     let mut artifacts = Vec::new();
     for (i, load) in [closed, open].into_iter().enumerate() {

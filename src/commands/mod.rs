@@ -160,14 +160,16 @@ where
     F: std::future::Future<Output = T>,
 {
     let control = std::sync::Arc::new(crate::load::Control::default());
-    Ok(runtime()?.block_on(async {
-        let stopper = control.clone();
-        tokio::spawn(async move {
-            crate::shutdown::shutdown_signal().await;
-            stopper.stop();
-        });
-        gate(control).await
-    }))
+    let rt = runtime()?;
+    rt.spawn(stop_on_signal(control.clone()));
+    Ok(rt.block_on(gate(control)))
+}
+
+/// Stops `control` at the first SIGINT or SIGTERM. Once golive has installed its
+/// handler, Ctrl-C no longer kills the process: whatever runs must hear it here.
+pub(crate) async fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) {
+    crate::shutdown::shutdown_signal().await;
+    control.stop();
 }
 
 fn completions(shell: clap_complete::Shell) -> exit::Result<Finished> {

@@ -32,10 +32,14 @@ pub fn process_env(name: &str) -> Option<String> {
 pub enum ConfigError {
     #[error("no URL: pass one (golive stress http://HOST/PATH) or set API_BASE")]
     NoUrl,
-    #[error("{flag}: {source}")]
+    /// The positional URL: the target error already names it.
+    #[error(transparent)]
+    Url(crate::http::TargetError),
+    /// A URL given by a named flag or variable (not a `source`: the message carries it).
+    #[error("{flag}: {why}")]
     Target {
         flag: &'static str,
-        source: crate::http::TargetError,
+        why: crate::http::TargetError,
     },
     #[error("invalid --method '{0}'")]
     Method(String),
@@ -53,9 +57,12 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// A URL given by `flag` (named in the error).
+/// A URL given by `flag` (named in the error; "URL" is the positional argument).
 pub fn target(flag: &'static str, url: &str) -> Result<Target, ConfigError> {
-    Target::parse(url).map_err(|source| ConfigError::Target { flag, source })
+    Target::parse(url).map_err(|why| match flag {
+        "URL" => ConfigError::Url(why),
+        _ => ConfigError::Target { flag, why },
+    })
 }
 
 /// SLO expressions, or `default` when none is given.

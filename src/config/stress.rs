@@ -7,7 +7,7 @@ use http::Method;
 use super::{client_options, parse_slos, ConfigError, Env};
 use crate::cli::{LoadArgs, StressArgs};
 use crate::gates::stress::StressPlan;
-use crate::http::{parse_header, RequestTemplate, Target};
+use crate::http::{parse_header, RequestTemplate};
 use crate::load::{InjectedLag, LoadPlan};
 use crate::slo::DEFAULT_STRESS_SLOS;
 
@@ -26,10 +26,7 @@ impl StressPlan {
             .as_deref()
             .filter(|u| !u.trim().is_empty())
             .ok_or(ConfigError::NoUrl)?;
-        let target = Target::parse(url).map_err(|source| ConfigError::Target {
-            flag: "URL",
-            source,
-        })?;
+        let target = super::target("URL", url)?;
         let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| ConfigError::Method(args.method.clone()))?;
         let mut headers = args

@@ -109,7 +109,7 @@ pub async fn run(
     let run = StressRun {
         stopped_early: finished.stopped_early,
         settings: settings(plan),
-        warnings: warnings(&results, plan.load.concurrency),
+        warnings: warnings_for(&results, plan.load.concurrency),
         results,
         slos,
         outcome_reasons: reasons,
@@ -143,7 +143,7 @@ pub fn judge(
 }
 
 /// Warnings, each worded for its own cause.
-pub fn warnings(results: &Summary, concurrency: u32) -> Vec<String> {
+pub fn warnings_for(results: &Summary, concurrency: u32) -> Vec<String> {
     let mut warnings = Vec::new();
     if let Some(s) = &results.schedule {
         // Little's law: connections the server kept busy on average. Waits for a busy
@@ -232,7 +232,7 @@ pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, Mer
         "merged from {} runs; wall time is the longest run's",
         reports.len()
     )];
-    warnings.extend(super::stress::warnings(&results, settings.concurrency));
+    warnings.extend(warnings_for(&results, settings.concurrency));
     let started = reports
         .iter()
         .filter_map(|r| humantime::parse_rfc3339(&r.envelope.started_at).ok())
@@ -253,6 +253,6 @@ pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, Mer
 pub enum MergeError {
     #[error("nothing to merge")]
     Nothing,
-    #[error("decoding histograms: {0}")]
+    #[error("decoding histograms")]
     Histogram(#[from] crate::measure::HistCodecError),
 }

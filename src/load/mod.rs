@@ -256,10 +256,6 @@ impl RunHandle {
         self.shared.control.abort();
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.threads.iter().all(|t| t.is_finished())
-    }
-
     /// Why the stop rule ended the run, if it did.
     pub fn stopped_early(&self) -> Option<String> {
         self.shared

@@ -18,7 +18,7 @@ pub fn new_hist() -> Hist {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistCodecError {
-    #[error("histogram is not valid base64: {0}")]
+    #[error("histogram is not valid base64")]
     Base64(#[from] base64::DecodeError),
     #[error("histogram does not decode: {0:?}")]
     Decode(hdrhistogram::serialization::DeserializeError),
