@@ -45,7 +45,50 @@ fn snippets_are_valid_workflows() {
             steps.contains("cargo install --locked --path"),
             "{rel} builds golive from source"
         );
+        let cache = step_using(&doc, "actions/cache@").unwrap_or_else(|| panic!("{rel}: cache"));
+        let key = cache["with"]["key"].as_str().unwrap();
+        assert!(
+            key.contains("Cargo.lock") && key.contains("src/**"),
+            "{rel}: {key}"
+        );
+        let build = find_step(&doc, |s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("cargo install"))
+        })
+        .unwrap();
+        let id = cache["id"].as_str().unwrap();
+        assert!(
+            build["if"].as_str().unwrap().contains(id),
+            "{rel}: the build is skipped on a cache hit"
+        );
     }
+}
+
+fn find_step(doc: &Yaml, pred: impl Fn(&Yaml) -> bool) -> Option<Yaml> {
+    let jobs = doc["jobs"].as_hash()?;
+    jobs.values()
+        .flat_map(|job| job["steps"].as_vec().cloned().unwrap_or_default())
+        .find(|s| pred(s))
+}
+
+fn step_using(doc: &Yaml, action: &str) -> Option<Yaml> {
+    find_step(doc, |s| {
+        s["uses"].as_str().is_some_and(|u| u.starts_with(action))
+    })
+}
+
+#[test]
+fn the_updated_test_index_leaves_the_runner() {
+    let doc = load("ci/snippets/stage4_pipeline.yml");
+    assert!(steps_text(&doc).contains("golive index"));
+    let upload = step_using(&doc, "actions/upload-artifact@").expect("upload step");
+    assert_eq!(upload["if"].as_str(), Some("always()"));
+    let paths = upload["with"]["path"].as_str().unwrap();
+    assert!(
+        paths.lines().any(|l| l.trim() == "public/test2.html"),
+        "{paths}"
+    );
 }
 
 #[test]

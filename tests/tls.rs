@@ -1,5 +1,6 @@
 //! https against a real rustls server with a self-signed certificate: refused by
-//! default (counted as tls errors), accepted with --insecure or --cacert.
+//! default (counted by rustls's reason, with the fix), accepted with --insecure or
+//! --cacert, including the server's own certificate marked as a CA (curl's idiom).
 
 mod common;
 
@@ -17,13 +18,26 @@ struct TlsServer {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// A self-signed certificate for `names`; `ca` marks it CA:TRUE, as
+/// `openssl req -x509` does by default.
+fn self_signed(names: &[&str], ca: bool) -> (rcgen::Certificate, rcgen::KeyPair) {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut params = rcgen::CertificateParams::new(names).unwrap();
+    if ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
+    let key = rcgen::KeyPair::generate().unwrap();
+    (params.self_signed(&key).unwrap(), key)
+}
+
 fn start_tls_server() -> TlsServer {
-    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let cert_pem = certified.cert.pem();
-    let cert: CertificateDer<'static> = certified.cert.der().clone();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
+    start_tls_server_with(self_signed(&["127.0.0.1"], false))
+}
+
+fn start_tls_server_with((cert, key): (rcgen::Certificate, rcgen::KeyPair)) -> TlsServer {
+    let cert_pem = cert.pem();
+    let cert: CertificateDer<'static> = cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -72,6 +86,10 @@ fn start_tls_server() -> TlsServer {
 }
 
 fn stress(url: &str, extra: &[&str]) -> StressReport {
+    stress_with_text(url, extra).0
+}
+
+fn stress_with_text(url: &str, extra: &[&str]) -> (StressReport, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tls.json");
     let mut args = vec![
@@ -86,8 +104,14 @@ fn stress(url: &str, extra: &[&str]) -> StressReport {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    run(&args);
-    read_json(&out)
+    let run = run(&args);
+    (read_json(&out), run.stdout)
+}
+
+fn write_pem(dir: &tempfile::TempDir, pem: &str) -> String {
+    let path = dir.path().join("server.pem");
+    std::fs::write(&path, pem).unwrap();
+    path.to_str().unwrap().to_string()
 }
 
 #[test]
@@ -95,12 +119,14 @@ fn self_signed_certificates_are_refused_unless_trusted() {
     let server = start_tls_server();
     let url = format!("https://{}/", server.addr);
 
-    let refused = stress(&url, &[]);
+    let (refused, text) = stress_with_text(&url, &[]);
     assert_eq!(
-        refused.body.results.errors["tls"], 10,
+        refused.body.results.errors["tls_unknown_issuer"], 10,
         "{:?}",
         refused.body.results.errors
     );
+    assert!(text.contains("unknown authority"), "{text}");
+    assert!(text.contains("fix: trust it: --cacert FILE"), "{text}");
 
     let insecure = stress(&url, &["--insecure"]);
     assert_eq!(insecure.body.results.status_codes.get("200"), Some(&10));
@@ -131,4 +157,55 @@ fn a_cacert_that_is_not_pem_is_a_usage_error() {
     ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--cacert"), "{}", run.stderr);
+}
+
+#[test]
+fn the_servers_own_ca_marked_certificate_is_trusted_by_cacert_like_curl() {
+    let server = start_tls_server_with(self_signed(&["127.0.0.1"], true));
+    let url = format!("https://{}/", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let pem = write_pem(&dir, &server.cert_pem);
+
+    let refused = stress(&url, &[]);
+    let errors = &refused.body.results.errors;
+    assert_eq!(
+        errors["tls_unknown_issuer"] + errors["tls_ca_as_end_entity"],
+        10,
+        "{errors:?}"
+    );
+
+    let trusted = stress(&url, &["--cacert", &pem]);
+    assert_eq!(
+        trusted.body.results.status_codes.get("200"),
+        Some(&10),
+        "{:?}",
+        trusted.body.results.errors
+    );
+}
+
+#[test]
+fn a_pinned_certificate_for_another_name_is_refused_as_a_name_mismatch() {
+    let server = start_tls_server_with(self_signed(&["staging.example.com"], true));
+    let url = format!("https://{}/", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let pem = write_pem(&dir, &server.cert_pem);
+
+    let (refused, text) = stress_with_text(&url, &["--cacert", &pem]);
+    assert_eq!(
+        refused.body.results.errors["tls_name_mismatch"], 10,
+        "{:?}",
+        refused.body.results.errors
+    );
+    assert!(text.contains("not valid for this host name"), "{text}");
+}
+
+#[test]
+fn canary_names_the_tls_reason_and_the_fix_in_each_sample() {
+    let server = start_tls_server();
+    let url = format!("https://{}/", server.addr);
+    let run = run(&["canary", &url, "--count", "2", "--delay", "10ms"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(out.contains("unknown authority"), "{out}");
+    assert!(out.contains("--cacert"), "{out}");
 }

@@ -27,7 +27,7 @@ pub struct Probed {
 pub enum ProbeError {
     #[error(transparent)]
     Setup(#[from] SetupError),
-    #[error("{}", .0.describe())]
+    #[error("{}{}", .0.describe(), .0.fix().map(|f| format!(": {f}")).unwrap_or_default())]
     Transport(ErrorKind),
 }
 

@@ -21,7 +21,7 @@ use tokio_rustls::TlsConnector;
 use super::exchange::classify;
 use super::target::{Scheme, Target};
 use super::template::ReqBody;
-use super::tls::client_config;
+use super::tls::{client_config, error_kind};
 use crate::measure::ErrorKind;
 
 /// How to talk to the target.
@@ -199,8 +199,8 @@ impl Connector {
                     connector.connect(name.clone(), tcp),
                 )
                 .await
-                .map_err(|_| ErrorKind::Tls)?
-                .map_err(|_| ErrorKind::Tls)?;
+                .map_err(|_| ErrorKind::Connect)?
+                .map_err(|e| tls_error_kind(&e))?;
                 self.handshake(TokioIo::new(tls)).await
             }
         }
@@ -234,4 +234,11 @@ impl Connector {
             Ok(Conn::new(Sender::H1(sender), Box::pin(conn)))
         }
     }
+}
+
+/// A failed TLS handshake arrives as an io::Error wrapping rustls's reason.
+fn tls_error_kind(e: &std::io::Error) -> ErrorKind {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .map_or(ErrorKind::Tls, error_kind)
 }

@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 
 use super::connect::Conn;
 use super::template::ReqBody;
+use super::tls::error_kind;
 use crate::measure::ErrorKind;
 
 /// What the load loop keeps of a response: its status and size. The body is read and
@@ -98,11 +99,8 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
     let mut source = e.source();
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
-                return ErrorKind::Tls;
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return error_kind(tls);
             }
             return match io.kind() {
                 std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
@@ -110,8 +108,8 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
                 _ => ErrorKind::Reset,
             };
         }
-        if err.is::<rustls::Error>() {
-            return ErrorKind::Tls;
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return error_kind(tls);
         }
         source = err.source();
     }

@@ -1,15 +1,17 @@
 //! rustls client configuration (ring provider): web PKI roots, an extra CA file, or
-//! `--insecure` for self-signed staging certificates.
+//! `--insecure` for self-signed staging certificates; and rustls's reasons, named.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use super::connect::SetupError;
+use crate::measure::ErrorKind;
 
 pub fn client_config(
     insecure: bool,
@@ -28,10 +30,17 @@ pub fn client_config(
     } else {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(path) = cacert {
-            add_pem_file(&mut roots, path)?;
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
+        let pinned = match cacert {
+            Some(path) => add_pem_file(&mut roots, path)?,
+            None => Vec::new(),
+        };
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| SetupError::Tls(e.to_string()))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(WebPkiOrPinned { webpki, pinned }))
+            .with_no_client_auth()
     };
     config.alpn_protocols = if http2 {
         vec![b"h2".to_vec()]
@@ -41,22 +50,123 @@ pub fn client_config(
     Ok(Arc::new(config))
 }
 
-fn add_pem_file(roots: &mut RootCertStore, path: &Path) -> Result<(), SetupError> {
+/// Adds the file's certificates to `roots` and returns them, for [`WebPkiOrPinned`].
+fn add_pem_file(
+    roots: &mut RootCertStore,
+    path: &Path,
+) -> Result<Vec<CertificateDer<'static>>, SetupError> {
     let cacert_err = |why: String| SetupError::CaCert {
         path: path.display().to_string(),
         why,
     };
     let pem = std::fs::read(path).map_err(|e| cacert_err(e.to_string()))?;
-    let mut added = 0;
+    let mut added = Vec::new();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
         let cert = cert.map_err(|e| cacert_err(e.to_string()))?;
-        roots.add(cert).map_err(|e| cacert_err(e.to_string()))?;
-        added += 1;
+        roots
+            .add(cert.clone())
+            .map_err(|e| cacert_err(e.to_string()))?;
+        added.push(cert);
     }
-    if added == 0 {
+    if added.is_empty() {
         return Err(cacert_err("no PEM certificate in the file".into()));
     }
-    Ok(())
+    Ok(added)
+}
+
+/// The error kind for a rustls failure, so reports can say why a handshake failed.
+pub fn error_kind(e: &rustls::Error) -> ErrorKind {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(cert) = e else {
+        return ErrorKind::Tls;
+    };
+    match cert {
+        C::UnknownIssuer => ErrorKind::TlsUnknownIssuer,
+        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+            ErrorKind::TlsExpired
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => ErrorKind::TlsNameMismatch,
+        C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki::Error::CaUsedAsEndEntity) => ErrorKind::TlsCaAsEndEntity,
+            _ => ErrorKind::Tls,
+        },
+        _ => ErrorKind::Tls,
+    }
+}
+
+/// Web PKI verification, plus the curl idiom of trusting a self-signed server by
+/// passing its own certificate as `--cacert`: a server certificate that is exactly
+/// one from that file is accepted when the only objection is its issuer (webpki
+/// refuses a self-signed certificate as its own anchor, and one marked CA as an end
+/// entity). Its host name is still checked; the handshake signatures always are.
+#[derive(Debug)]
+struct WebPkiOrPinned {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for WebPkiOrPinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let err = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(e) => e,
+        };
+        let issuer_only = matches!(
+            error_kind(&err),
+            ErrorKind::TlsUnknownIssuer | ErrorKind::TlsCaAsEndEntity
+        );
+        if !issuer_only
+            || !self
+                .pinned
+                .iter()
+                .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return Err(err);
+        }
+        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(|_| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+        })?;
+        cert.verify_is_valid_for_subject_name(server_name)
+            .map_err(|_| {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+            })?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// `--insecure`: accepts any certificate but still checks the handshake signatures,

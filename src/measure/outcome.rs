@@ -14,7 +14,15 @@ pub enum ErrorKind {
     Timeout,
     /// The peer reset or closed the connection before the response was complete.
     Reset,
-    /// TLS handshake or certificate failure.
+    /// The certificate's issuer is not trusted (self-signed, private CA).
+    TlsUnknownIssuer,
+    /// The certificate has expired or is not valid yet.
+    TlsExpired,
+    /// The certificate does not name the host that was asked for.
+    TlsNameMismatch,
+    /// The server presented a CA certificate as its own (a typical `openssl req -x509`).
+    TlsCaAsEndEntity,
+    /// Any other TLS handshake or certificate failure.
     Tls,
     /// Bytes that are not a valid HTTP response.
     Malformed,
@@ -23,11 +31,15 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 7] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::ConnectRefused,
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
+        ErrorKind::TlsUnknownIssuer,
+        ErrorKind::TlsExpired,
+        ErrorKind::TlsNameMismatch,
+        ErrorKind::TlsCaAsEndEntity,
         ErrorKind::Tls,
         ErrorKind::Malformed,
         ErrorKind::Other,
@@ -44,6 +56,10 @@ impl ErrorKind {
             ErrorKind::Connect => "connect",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Reset => "reset",
+            ErrorKind::TlsUnknownIssuer => "tls_unknown_issuer",
+            ErrorKind::TlsExpired => "tls_expired",
+            ErrorKind::TlsNameMismatch => "tls_name_mismatch",
+            ErrorKind::TlsCaAsEndEntity => "tls_ca_as_end_entity",
             ErrorKind::Tls => "tls",
             ErrorKind::Malformed => "malformed",
             ErrorKind::Other => "other",
@@ -57,9 +73,27 @@ impl ErrorKind {
             ErrorKind::Connect => "could not connect",
             ErrorKind::Timeout => "timed out",
             ErrorKind::Reset => "connection reset or closed mid-response",
-            ErrorKind::Tls => "TLS handshake or certificate failure",
+            ErrorKind::TlsUnknownIssuer => "TLS certificate issued by an unknown authority",
+            ErrorKind::TlsExpired => "TLS certificate expired or not yet valid",
+            ErrorKind::TlsNameMismatch => "TLS certificate is not valid for this host name",
+            ErrorKind::TlsCaAsEndEntity => "TLS server presented a CA certificate as its own",
+            ErrorKind::Tls => "TLS handshake failure",
             ErrorKind::Malformed => "response is not valid HTTP",
             ErrorKind::Other => "request failed",
+        }
+    }
+
+    /// The one-line fix a user can try, where there is one.
+    pub fn fix(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::TlsUnknownIssuer | ErrorKind::TlsCaAsEndEntity => {
+                Some("trust it: --cacert FILE (its CA or the server's own cert), or -k")
+            }
+            ErrorKind::TlsExpired => Some("renew the certificate, or skip verification with -k"),
+            ErrorKind::TlsNameMismatch => {
+                Some("use a host name on the certificate, or skip verification with -k")
+            }
+            _ => None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::paint;
 use crate::gates::stress::StressReport;
-use crate::measure::LatencyStats;
+use crate::measure::{ErrorKind, LatencyStats};
 use crate::slo::Verdict;
 
 fn ms(v: Option<f64>) -> String {
@@ -160,6 +160,13 @@ pub fn stress(r: &StressReport) -> String {
         .filter(|(_, &n)| n > 0)
         .map(|(k, n)| (k.as_str(), *n));
     let _ = writeln!(out, "  errors      {}", counts(errors, "none"));
+    for kind in ErrorKind::ALL {
+        let seen = res.errors.get(kind.as_str()).is_some_and(|&n| n > 0);
+        if let (true, Some(fix)) = (seen, kind.fix()) {
+            let _ = writeln!(out, "  {:<11} {}", kind.as_str(), kind.describe());
+            let _ = writeln!(out, "  {:<11} fix: {fix}", "");
+        }
+    }
     if let Some(sch) = &res.schedule {
         let _ = writeln!(
             out,
