@@ -200,7 +200,8 @@ pub struct StressArgs {
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
     golive serve --port 8000\n  \
-    golive serve --port 0 --latency 20ms --error-rate 0.01")]
+    golive serve --port 0 --latency 20ms --error-rate 0.01\n  \
+    golive serve --port 0 --error-rate-after 3s:0.2   # goes bad 3 s in")]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, short = 'p', default_value_t = 8000)]
@@ -217,6 +218,11 @@ pub struct ServeArgs {
     /// Fraction of requests answered 500 (deterministic: 0.1 is exactly 1 in 10).
     #[arg(long, value_parser = parse_fraction, default_value_t = 0.0)]
     pub error_rate: f64,
+
+    /// Change the error rate at a time after start, repeatable: 3s:0.2 (the target
+    /// goes bad mid-run). Loopback clients can also POST /admin/faults?error_rate=R&latency=D.
+    #[arg(long, value_name = "DURATION:RATE")]
+    pub error_rate_after: Vec<crate::serve::ScheduledRate>,
 
     /// What /health reports: ok (200 ok), degraded (200 degraded), fail (503).
     #[arg(long, default_value = "ok",

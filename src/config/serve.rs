@@ -10,6 +10,7 @@ impl ServeOptions {
         ServeOptions {
             latency: args.latency,
             error_rate: args.error_rate,
+            error_rate_after: args.error_rate_after.clone(),
             health: args.health,
             csp: !args.no_csp,
             signing_secret: env("STRIPE_SIGNING_SECRET")

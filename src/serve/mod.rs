@@ -1,7 +1,11 @@
 //! The embedded target: the seeds' backend endpoints on hyper, with fault knobs, so that
 //! everything golive does can be tried on a fresh machine with nothing else running.
 
+mod faults;
+mod metrics;
 mod routes;
+
+pub use faults::{Faults, ScheduledRate};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,6 +50,8 @@ pub struct ServeOptions {
     pub latency: Duration,
     /// Fraction of responses turned into 500s, deterministically (0.1: every tenth).
     pub error_rate: f64,
+    /// Error-rate changes at set times after start (`--error-rate-after 3s:0.2`).
+    pub error_rate_after: Vec<ScheduledRate>,
     pub health: HealthMode,
     /// Send a Content-Security-Policy on `/`.
     pub csp: bool,
@@ -58,6 +64,7 @@ impl Default for ServeOptions {
         ServeOptions {
             latency: Duration::ZERO,
             error_rate: 0.0,
+            error_rate_after: Vec::new(),
             health: HealthMode::Ok,
             csp: true,
             signing_secret: None,
@@ -65,9 +72,11 @@ impl Default for ServeOptions {
     }
 }
 
-/// Shared server state: options and counters for /metrics.
+/// Shared server state: options, the live fault knobs and counters for /metrics.
 pub(crate) struct State {
     opts: ServeOptions,
+    faults: Arc<Faults>,
+    metrics: metrics::ServeMetrics,
     started: Instant,
     requests: AtomicU64,
     errors_injected: AtomicU64,
@@ -78,23 +87,42 @@ impl State {
     /// Whether request number `n` (from 0) gets an injected 500: exactly
     /// `floor(n × rate)` of the first n requests do, evenly spread.
     fn inject_error(&self, n: u64) -> bool {
-        let rate = self.opts.error_rate;
+        let rate = self.faults.error_rate();
         rate > 0.0 && ((n + 1) as f64 * rate).floor() > (n as f64 * rate).floor()
     }
 }
 
 /// Serves until `shutdown` resolves. Tests pass a listener bound to 127.0.0.1:0.
 pub async fn serve(listener: TcpListener, opts: ServeOptions, shutdown: impl Future<Output = ()>) {
+    let faults = Arc::new(Faults::new(opts.latency, opts.error_rate));
+    serve_with(listener, opts, faults, shutdown).await
+}
+
+/// [`serve`] with fault knobs the caller keeps a handle to.
+pub async fn serve_with(
+    listener: TcpListener,
+    opts: ServeOptions,
+    faults: Arc<Faults>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let started = Instant::now();
+    tokio::spawn(faults::run_schedule(
+        faults.clone(),
+        opts.error_rate_after.clone(),
+        started,
+    ));
     let state = Arc::new(State {
         opts,
-        started: Instant::now(),
+        faults,
+        metrics: metrics::ServeMetrics::default(),
+        started,
         requests: AtomicU64::new(0),
         errors_injected: AtomicU64::new(0),
         responses_5xx: AtomicU64::new(0),
     });
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 // Out of file descriptors and the like: back off, keep serving.
@@ -104,10 +132,14 @@ pub async fn serve(listener: TcpListener, opts: ServeOptions, shutdown: impl Fut
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
+        // The admin endpoint answers loopback peers only, whatever --bind says.
+        let admin = peer.ip().is_loopback();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
+                async move {
+                    Ok::<_, std::convert::Infallible>(routes::handle(&state, req, admin).await)
+                }
             });
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
@@ -126,6 +158,8 @@ impl State {
 /// core's scheduler with the generator it is measured by.
 pub struct BackgroundServer {
     pub addr: SocketAddr,
+    /// The running target's fault knobs.
+    pub faults: Arc<Faults>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -137,6 +171,8 @@ impl BackgroundServer {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let faults = Arc::new(Faults::new(opts.latency, opts.error_rate));
+        let knobs = faults.clone();
         let thread = std::thread::Builder::new()
             .name("golive-serve".into())
             .spawn(move || {
@@ -146,7 +182,7 @@ impl BackgroundServer {
                     .expect("server runtime");
                 rt.block_on(async move {
                     let listener = TcpListener::from_std(std_listener).expect("listener");
-                    serve(listener, opts, async {
+                    serve_with(listener, opts, knobs, async {
                         let _ = stopped.await;
                     })
                     .await;
@@ -154,6 +190,7 @@ impl BackgroundServer {
             })?;
         Ok(BackgroundServer {
             addr,
+            faults,
             stop: Some(stop),
             thread: Some(thread),
         })

@@ -1,7 +1,7 @@
 //! The endpoints of the seeds' backend.
 
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -9,7 +9,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
-use super::{HealthMode, State};
+use super::{faults, HealthMode, State};
 use crate::sign::{verify_stripe, DEFAULT_TOLERANCE_S};
 
 type Resp = Response<Full<Bytes>>;
@@ -27,13 +27,25 @@ fn json(status: StatusCode, body: &'static str) -> Resp {
     r
 }
 
-pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Resp {
+pub(crate) async fn handle(state: &State, req: Request<Incoming>, admin: bool) -> Resp {
     let n = state.count_request();
-    if req.uri().path() == "/metrics" {
-        return metrics(state);
+    match req.uri().path() {
+        "/metrics" => return metrics(state),
+        "/admin/faults" => return admin_faults(state, &req, admin),
+        _ => {}
     }
-    if !state.opts.latency.is_zero() {
-        tokio::time::sleep(state.opts.latency).await;
+    let started = Instant::now();
+    let resp = faulty(state, req, n).await;
+    state
+        .metrics
+        .record(resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+async fn faulty(state: &State, req: Request<Incoming>, n: u64) -> Resp {
+    let latency = state.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let resp = if state.inject_error(n) {
         state.errors_injected.fetch_add(1, Ordering::Relaxed);
@@ -133,8 +145,43 @@ async fn stripe_webhook(state: &State, req: Request<Incoming>) -> Resp {
     }
 }
 
+/// `GET /admin/faults` shows the knobs; `POST /admin/faults?error_rate=0.2&latency=20ms`
+/// sets them. Loopback peers only: it exists for tests and demos.
+fn admin_faults(state: &State, req: &Request<Incoming>, admin: bool) -> Resp {
+    if !admin {
+        return json(
+            StatusCode::FORBIDDEN,
+            r#"{"error":"admin is loopback only"}"#,
+        );
+    }
+    match *req.method() {
+        Method::GET => {}
+        Method::POST | Method::PUT => {
+            if let Err(why) = faults::apply_query(&state.faults, req.uri().query().unwrap_or("")) {
+                let body = serde_json::json!({ "error": why }).to_string();
+                return owned_json(StatusCode::BAD_REQUEST, body);
+            }
+        }
+        _ => return json(StatusCode::METHOD_NOT_ALLOWED, r#"{"error":"GET or POST"}"#),
+    }
+    let body = serde_json::json!({
+        "error_rate": state.faults.error_rate(),
+        "latency_ms": state.faults.latency().as_secs_f64() * 1000.0,
+    })
+    .to_string();
+    owned_json(StatusCode::OK, body)
+}
+
+fn owned_json(status: StatusCode, body: String) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
 fn metrics(state: &State) -> Resp {
-    let body = format!(
+    let mut body = format!(
         "# HELP golive_serve_requests_total Requests received.\n\
          # TYPE golive_serve_requests_total counter\n\
          golive_serve_requests_total {}\n\
@@ -152,6 +199,7 @@ fn metrics(state: &State) -> Resp {
         state.errors_injected.load(Ordering::Relaxed),
         state.started.elapsed().as_secs_f64(),
     );
+    state.metrics.render(&mut body);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
