@@ -54,6 +54,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Load a URL (closed loop or constant rate) and judge SLOs.
     Stress(Box<StressArgs>),
+    /// Carry a release from 5% to 100% of traffic, judged window by window, with rollback.
+    Ramp(Box<RampArgs>),
     /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
     Merge(MergeArgs),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
@@ -82,6 +84,186 @@ pub enum Command {
     /// Print golive's man page (roff) to stdout.
     #[command(after_help = "Example:\n  golive man > golive.1 && man ./golive.1")]
     Man,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+    golive ramp https://staging.example.com/v1/parts --steps 5:1h,20:2h,50:4h,100:8h \\\n      \
+      --set-weight 'psql \"$DATABASE_URL\" -c \"UPDATE feature_flags SET canary_percentage={weight} ...\"' \\\n      \
+      --guard scripts/audit_nulls.sh --metrics https://staging.example.com/metrics \\\n      \
+      --state qa/ramp/part_lens_v2.json --revision \"$GIT_SHA\" --json ramp.json\n  \
+    golive ramp --resume --state qa/ramp/part_lens_v2.json     # after a crash or Ctrl-C\n  \
+    golive ramp approve --state qa/ramp/part_lens_v2.json      # past a pause\n  \
+    golive ramp URL --steps 5:1m,100:5m --set-weight 'echo {weight}' --dry-run\n\n\
+Exit: 0 promoted to the last step, 1 rolled back or pre-gate failed, 2 usage,\n\
+3 stopped inconclusive (weight left as it was), 130 interrupted (resume with --resume)."
+)]
+pub struct RampArgs {
+    #[command(subcommand)]
+    pub action: Option<RampAction>,
+
+    /// The URL the windows load (and the pre-gate stresses).
+    #[arg(env = "API_BASE")]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Pre-gate load: as `golive stress` (default 200 requests over 10 connections).
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    /// Steps as WEIGHT:HOLD, rising: 5:1h,20:2h,50:4h,100:8h.
+    #[arg(long, value_name = "STEPS", help_heading = "Ramp")]
+    pub steps: Option<String>,
+
+    /// Command that sets the weight ({weight} is replaced; GOLIVE_WEIGHT is set). Must
+    /// be safe to repeat: a resumed ramp sets the current weight again.
+    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    pub set_weight: Option<String>,
+
+    /// Command that rolls back [default: the set-weight command with weight 0].
+    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    pub rollback_cmd: Option<String>,
+
+    /// Command run each window; a non-zero exit is a breach, its output evidence. Repeatable.
+    #[arg(long = "guard", value_name = "CMD", help_heading = "Ramp")]
+    pub guards: Vec<String>,
+
+    /// The service's Prometheus metrics URL, scraped each window.
+    #[arg(long, value_name = "URL", help_heading = "Ramp")]
+    pub metrics: Option<String>,
+
+    /// The 5xx series in the metrics; all series of its name count as requests.
+    #[arg(
+        long = "metrics-5xx",
+        value_name = "SELECTOR",
+        default_value = "http_requests_total{status=~\"5..\"}",
+        help_heading = "Ramp"
+    )]
+    pub metrics_5xx: String,
+
+    /// The latency histogram (seconds) whose _bucket series give the service's p95.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "http_request_duration_seconds",
+        help_heading = "Ramp"
+    )]
+    pub metrics_latency: String,
+
+    /// Length of an analysis window.
+    #[arg(long, value_parser = parse_duration, default_value = "1m", help_heading = "Ramp")]
+    pub interval: Duration,
+
+    /// Time after the weight is set before windows are judged (part of the hold).
+    #[arg(long, value_parser = parse_duration_or_zero, default_value = "30s", help_heading = "Ramp")]
+    pub warmup: Duration,
+
+    /// Synthetic requests per second during windows.
+    #[arg(long, value_parser = parse_rate, default_value = "5", help_heading = "Ramp")]
+    pub window_rate: f64,
+
+    /// Connections for the windows' synthetic load.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), help_heading = "Ramp")]
+    pub window_concurrency: u32,
+
+    /// Rollback criterion, repeatable [default: 5xx==0, p95<1000ms, errors<0.1%].
+    #[arg(long = "slo", value_name = "EXPR", help_heading = "Ramp")]
+    pub slos: Vec<String>,
+
+    /// Pre-gate SLO, repeatable [default: success>99%, p95<500ms, 5xx==0].
+    #[arg(long = "pre-slo", value_name = "EXPR", help_heading = "Ramp")]
+    pub pre_slos: Vec<String>,
+
+    /// Skip the pre-ramp stress gate (said in the report).
+    #[arg(long, help_heading = "Ramp")]
+    pub skip_pre: bool,
+
+    /// Failing windows in a step that end it [default: 1, or none with --consecutive-failures].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    pub failure_limit: Option<u32>,
+
+    /// Failing windows in a row that end a step.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    pub consecutive_failures: Option<u32>,
+
+    /// Windows per step that could not be judged (scrape or guard could not run)
+    /// beyond which the ramp stops inconclusive.
+    #[arg(long, default_value_t = 3, help_heading = "Ramp")]
+    pub error_limit: u32,
+
+    /// Passing windows a step needs [default: half the windows its hold has room for].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    pub min_windows: Option<u32>,
+
+    /// How long a step's hold may be extended for want of passing windows [default: half the hold].
+    #[arg(long, value_parser = parse_duration_or_zero, help_heading = "Ramp")]
+    pub max_extension: Option<Duration>,
+
+    /// What a failing step does: rollback, or pause (hold the weight; wait for approve/abort).
+    #[arg(long, default_value = "rollback", value_parser = PossibleValuesParser::new(["rollback", "pause"]).map(|s| s.parse::<crate::ramp::OnFail>().expect("listed")), help_heading = "Ramp")]
+    pub on_fail: crate::ramp::OnFail,
+
+    /// Stop before the step with this weight until `golive ramp approve`. Repeatable.
+    #[arg(long, value_name = "WEIGHT", help_heading = "Ramp")]
+    pub pause_before: Vec<u32>,
+
+    /// Command given each event as JSON on stdin. Repeatable.
+    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    pub on_event: Vec<String>,
+
+    /// Time limit for each command (set-weight, rollback, guard, hook).
+    #[arg(long, value_parser = parse_duration, default_value = "60s", help_heading = "Ramp")]
+    pub command_timeout: Duration,
+
+    /// The journal: every step and window, written atomically; needed to resume or pause.
+    #[arg(long, value_name = "FILE", help_heading = "Ramp")]
+    pub state: Option<PathBuf>,
+
+    /// Continue the ramp journaled in --state (its plan is read from the file).
+    #[arg(long, requires = "state", help_heading = "Ramp")]
+    pub resume: bool,
+
+    /// What is being rolled out; resuming another revision is refused unless --restart.
+    #[arg(long, value_name = "ID", help_heading = "Ramp")]
+    pub revision: Option<String>,
+
+    /// Start over even if --state holds a ramp in progress (or another revision).
+    #[arg(long, help_heading = "Ramp")]
+    pub restart: bool,
+
+    /// On Ctrl-C, roll back (default: leave the weight and print the resume command).
+    #[arg(long, help_heading = "Ramp")]
+    pub rollback_on_interrupt: bool,
+
+    /// Write the whole timeline as JSON to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE", help_heading = "Ramp")]
+    pub json: Option<PathBuf>,
+
+    /// Print the plan and its total duration; run nothing.
+    #[arg(long, help_heading = "Ramp")]
+    pub dry_run: bool,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum RampAction {
+    /// Let a paused ramp go on (past --pause-before, or after a failure with --on-fail pause).
+    Approve(RampControlArgs),
+    /// Roll a paused ramp back.
+    Abort(RampControlArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RampControlArgs {
+    /// The ramp's state file.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -121,6 +303,30 @@ pub struct LoadArgs {
     pub threads: Option<u32>,
 }
 
+/// What each request carries.
+#[derive(Args, Debug, Clone)]
+pub struct RequestArgs {
+    /// HTTP method.
+    #[arg(short = 'X', short_alias = 'm', long, default_value = "GET")]
+    pub method: String,
+
+    /// Request header, repeatable. Values may reference the environment: ${NAME}.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Bearer token sent as `Authorization: Bearer …` (never printed).
+    #[arg(long, env = "TEST_JWT", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Request body.
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Request body read from a file.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+}
+
 /// How to reach the target.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClientArgs {
@@ -148,25 +354,8 @@ pub struct StressArgs {
     #[arg(env = "API_BASE")]
     pub url: Option<String>,
 
-    /// HTTP method.
-    #[arg(short = 'X', short_alias = 'm', long, default_value = "GET")]
-    pub method: String,
-
-    /// Request header, repeatable. Values may reference the environment: ${NAME}.
-    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
-
-    /// Bearer token sent as `Authorization: Bearer …` (never printed).
-    #[arg(long, env = "TEST_JWT", hide_env_values = true)]
-    pub token: Option<String>,
-
-    /// Request body.
-    #[arg(long, conflicts_with = "body_file")]
-    pub body: Option<String>,
-
-    /// Request body read from a file.
-    #[arg(long, value_name = "FILE")]
-    pub body_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub request: RequestArgs,
 
     #[command(flatten)]
     pub load: LoadArgs,
@@ -722,7 +911,7 @@ mod tests {
         };
         assert_eq!(a.load.duration, Some(Duration::from_secs(5)));
         assert_eq!(a.load.rate, Some(100.0));
-        assert_eq!(a.method, "POST");
+        assert_eq!(a.request.method, "POST");
         let cli = Cli::try_parse_from(["golive", "stress", "http://h/", "-R", "7"]).unwrap();
         let Command::Stress(a) = cli.command else {
             unreachable!()

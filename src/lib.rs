@@ -37,6 +37,7 @@ pub mod measure;
 pub mod outcome;
 pub mod output;
 pub mod patch;
+pub mod ramp;
 pub mod report;
 pub mod schema;
 pub mod serve;

@@ -264,6 +264,22 @@ impl Slo {
         }
     }
 
+    /// Judges a value measured elsewhere (e.g. a service's own metrics); `None` is
+    /// inconclusive, for `reason`.
+    pub fn verdict_for(&self, observed: Option<f64>, reason: Option<String>) -> Verdict {
+        match observed {
+            Some(v) => self.verdict(
+                Some(v),
+                Outcome::from_ok(self.op.holds(v, self.threshold)),
+                None,
+            ),
+            None => {
+                let why = reason.unwrap_or_else(|| "could not be measured".into());
+                self.verdict(None, Outcome::Inconclusive, Some(why))
+            }
+        }
+    }
+
     fn verdict(&self, observed: Option<f64>, outcome: Outcome, reason: Option<String>) -> Verdict {
         Verdict {
             slo: self.text.clone(),

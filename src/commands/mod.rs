@@ -11,6 +11,7 @@ pub mod merge;
 pub mod patch;
 pub mod probes;
 mod progress;
+pub mod ramp;
 pub mod serve;
 pub mod smoke;
 pub mod stage3;
@@ -30,6 +31,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Stress(args) => stress::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Ramp(args) => ramp::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Canary(args) => canary::run(&args),
         Command::Stage4(args) => stage4::run(&args),

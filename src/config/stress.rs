@@ -5,9 +5,9 @@ use http::header::{HeaderValue, AUTHORIZATION};
 use http::Method;
 
 use super::{client_options, parse_slos, ConfigError, Env};
-use crate::cli::{LoadArgs, StressArgs};
+use crate::cli::{ClientArgs, LoadArgs, RequestArgs, StressArgs};
 use crate::gates::stress::StressPlan;
-use crate::http::{parse_header, RequestTemplate};
+use crate::http::{parse_header, ClientOptions, RequestTemplate, Target};
 use crate::load::{InjectedLag, LoadPlan};
 use crate::slo::DEFAULT_STRESS_SLOS;
 
@@ -26,25 +26,7 @@ impl StressPlan {
             .as_deref()
             .filter(|u| !u.trim().is_empty())
             .ok_or(ConfigError::NoUrl)?;
-        let target = super::target("URL", url)?;
-        let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| ConfigError::Method(args.method.clone()))?;
-        let mut headers = args
-            .headers
-            .iter()
-            .map(|h| parse_header(h, env))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(token) = args.token.as_deref().filter(|t| !t.is_empty()) {
-            if !headers.iter().any(|(n, _)| n == AUTHORIZATION) {
-                let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                    ConfigError::Invalid("--token holds characters not allowed in a header".into())
-                })?;
-                headers.push((AUTHORIZATION, value));
-            }
-        }
-        let body = read_body(args)?;
-        let client = client_options(&args.client);
-        let template = RequestTemplate::new(&target, method, headers, body, client.http2);
+        let (target, template, client) = request(url, &args.request, &args.client, env)?;
         Ok(StressPlan {
             target,
             template,
@@ -56,7 +38,37 @@ impl StressPlan {
     }
 }
 
-fn read_body(args: &StressArgs) -> Result<Bytes, ConfigError> {
+/// The target, the request every worker sends and how to connect: shared by stress
+/// and the ramp.
+pub fn request(
+    url: &str,
+    args: &RequestArgs,
+    client: &ClientArgs,
+    env: Env,
+) -> Result<(Target, RequestTemplate, ClientOptions), ConfigError> {
+    let target = super::target("URL", url)?;
+    let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| ConfigError::Method(args.method.clone()))?;
+    let mut headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h, env))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(token) = args.token.as_deref().filter(|t| !t.is_empty()) {
+        if !headers.iter().any(|(n, _)| n == AUTHORIZATION) {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                ConfigError::Invalid("--token holds characters not allowed in a header".into())
+            })?;
+            headers.push((AUTHORIZATION, value));
+        }
+    }
+    let body = read_body(args)?;
+    let client = client_options(client);
+    let template = RequestTemplate::new(&target, method, headers, body, client.http2);
+    Ok((target, template, client))
+}
+
+fn read_body(args: &RequestArgs) -> Result<Bytes, ConfigError> {
     match (&args.body, &args.body_file) {
         (Some(b), _) => Ok(Bytes::from(b.clone())),
         (None, Some(path)) => std::fs::read(path)

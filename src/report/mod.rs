@@ -3,4 +3,5 @@
 
 pub mod gates;
 pub mod paint;
+pub mod ramp;
 pub mod text;

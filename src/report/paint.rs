@@ -24,6 +24,11 @@ pub fn outcome(o: Outcome) -> String {
     styled(style_of(o), o.as_str())
 }
 
+/// Any text in an outcome's colour (`ROLLED BACK`, a window's `ERROR`).
+pub fn colored(o: Outcome, text: &str) -> String {
+    styled(style_of(o), text)
+}
+
 /// `verdict: PASS`, the last line of every judging command.
 pub fn verdict_line(o: Outcome) -> String {
     format!("verdict: {}", outcome(o))

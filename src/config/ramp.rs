@@ -1,0 +1,226 @@
+//! `golive ramp` flags → [`RampPlan`], and the warnings a plan deserves before it runs.
+
+use super::stress::{load_plan, request};
+use super::{parse_slos, ConfigError, Env};
+use crate::cli::RampArgs;
+use crate::gates::stress::StressPlan;
+use crate::load::LoadPlan;
+use crate::ramp::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan};
+use crate::slo::{samples_needed, Metric, DEFAULT_STRESS_SLOS};
+
+/// The staging-readiness seed's rollback criteria.
+pub const DEFAULT_RAMP_SLOS: [&str; 3] = ["5xx==0", "p95<1000ms", "errors<0.1%"];
+
+impl RampPlan {
+    /// The plan, and warnings worth reading before hours of ramp.
+    pub fn from_args(args: &RampArgs, env: Env) -> Result<(RampPlan, Vec<String>), ConfigError> {
+        let invalid = |s: String| ConfigError::Invalid(s);
+        let url = args
+            .url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or(ConfigError::NoUrl)?;
+        let steps_spec = args.steps.as_deref().ok_or_else(|| {
+            invalid("--steps is required: e.g. --steps 5:1h,20:2h,50:4h,100:8h".into())
+        })?;
+        let steps = parse_steps(steps_spec).map_err(|e| invalid(format!("--steps {e}")))?;
+        let set_weight = args.set_weight.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+            invalid("--set-weight is required: the command that sets the traffic weight, with {weight}".into())
+        })?;
+        let (target, template, client) = request(url, &args.request, &args.client, env)?;
+        let pre = (!args.skip_pre)
+            .then(|| -> Result<StressPlan, ConfigError> {
+                Ok(StressPlan {
+                    target: target.clone(),
+                    template: template.clone(),
+                    client: client.clone(),
+                    load: load_plan(&args.load, env)?,
+                    slos: parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
+                    abort_on_fail: false,
+                })
+            })
+            .transpose()?;
+        let sample = StressPlan {
+            target,
+            template,
+            client,
+            load: LoadPlan {
+                concurrency: args.window_concurrency,
+                threads: 1,
+                requests: None,
+                duration: Some(args.interval),
+                rate: Some(args.window_rate),
+                timeout: args.load.timeout,
+                inject_lag: None,
+            },
+            slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
+            abort_on_fail: false,
+        };
+        let metrics = match &args.metrics {
+            Some(u) => Some(MetricsPlan {
+                target: super::target("--metrics", u)?,
+                five_xx: args
+                    .metrics_5xx
+                    .parse()
+                    .map_err(|e| invalid(format!("--metrics-5xx {e}")))?,
+                latency: args.metrics_latency.clone(),
+            }),
+            None => None,
+        };
+        if let Some(s) = steps.iter().find(|s| s.hold <= args.warmup) {
+            return Err(invalid(format!(
+                "--warmup {} is not shorter than the {}% step's hold ({}): no window could be judged",
+                humantime::format_duration(args.warmup),
+                s.weight,
+                humantime::format_duration(s.hold)
+            )));
+        }
+        if let Some(w) = args
+            .pause_before
+            .iter()
+            .find(|w| !steps.iter().any(|s| s.weight == **w))
+        {
+            return Err(invalid(format!(
+                "--pause-before {w}: no step has that weight"
+            )));
+        }
+        let pauses = args.on_fail == OnFail::Pause || !args.pause_before.is_empty();
+        if pauses && args.state.is_none() {
+            return Err(invalid(
+                "--on-fail pause and --pause-before need --state FILE: approvals are written there"
+                    .into(),
+            ));
+        }
+        let plan = RampPlan {
+            pre,
+            sample,
+            steps,
+            interval: args.interval,
+            warmup: args.warmup,
+            limits: Limits {
+                failure_limit: args
+                    .failure_limit
+                    .or(args.consecutive_failures.is_none().then_some(1)),
+                consecutive_failures: args.consecutive_failures,
+                error_limit: args.error_limit,
+                min_windows: args.min_windows,
+                max_extension: args.max_extension,
+            },
+            metrics,
+            commands: Commands {
+                set_weight,
+                rollback: args.rollback_cmd.clone(),
+                guards: args.guards.clone(),
+                on_event: args.on_event.clone(),
+                timeout: args.command_timeout,
+            },
+            on_fail: args.on_fail,
+            pause_before: args.pause_before.clone(),
+            rollback_on_interrupt: args.rollback_on_interrupt,
+            revision: args.revision.clone(),
+        };
+        let warnings = sample_warnings(&plan);
+        Ok((plan, warnings))
+    }
+}
+
+/// golive makes the windows' load, so it can say at plan time when a window cannot
+/// hold enough samples for a percentile SLO (those windows would be inconclusive).
+fn sample_warnings(plan: &RampPlan) -> Vec<String> {
+    let rate = plan.sample.load.rate.unwrap_or(0.0);
+    let per_window = (rate * plan.interval.as_secs_f64()).floor() as u64;
+    plan.sample
+        .slos
+        .iter()
+        .filter_map(|slo| match slo.metric {
+            Metric::Percentile(pct) if samples_needed(pct / 100.0) > per_window => Some(format!(
+                "--window-rate {rate} × --interval {} gives {per_window} requests per window; {slo} needs {}: raise one of them, or those windows will be inconclusive",
+                humantime::format_duration(plan.interval),
+                samples_needed(pct / 100.0)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(argv: &[&str]) -> Result<(RampPlan, Vec<String>), ConfigError> {
+        let cli = Cli::try_parse_from(["golive", "ramp"].iter().chain(argv)).unwrap();
+        let Command::Ramp(args) = cli.command else {
+            unreachable!()
+        };
+        RampPlan::from_args(&args, &|_| None)
+    }
+
+    #[test]
+    fn defaults_are_the_seeds_and_thin_windows_are_warned() {
+        let (p, warnings) = plan(&[
+            "http://127.0.0.1:1/",
+            "--steps",
+            "5:1h,100:8h",
+            "--set-weight",
+            "echo {weight}",
+        ])
+        .unwrap();
+        assert_eq!(p.sample.slos.len(), DEFAULT_RAMP_SLOS.len());
+        assert_eq!(
+            p.pre.as_ref().unwrap().slos.len(),
+            DEFAULT_STRESS_SLOS.len()
+        );
+        assert_eq!(p.limits.failure_limit, Some(1));
+        assert_eq!(p.commands.rollback_cmd(), "echo 0");
+        // 5 req/s × 1 min = 300 requests: p95 is fine.
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (_, warnings) = plan(&[
+            "http://127.0.0.1:1/",
+            "--steps",
+            "5:1h",
+            "--set-weight",
+            "true",
+            "--interval",
+            "2s",
+        ])
+        .unwrap();
+        assert!(warnings[0].contains("needs 20"), "{warnings:?}");
+    }
+
+    #[test]
+    fn bad_plans_say_which_flag() {
+        let err = |argv: &[&str]| plan(argv).unwrap_err().to_string();
+        assert!(err(&["http://127.0.0.1:1/", "--set-weight", "true"]).contains("--steps"));
+        assert!(err(&["http://127.0.0.1:1/", "--steps", "5:1h"]).contains("--set-weight"));
+        assert!(err(&[
+            "http://127.0.0.1:1/",
+            "--steps",
+            "5:1s",
+            "--set-weight",
+            "true"
+        ])
+        .contains("--warmup"));
+        assert!(err(&[
+            "http://127.0.0.1:1/",
+            "--steps",
+            "5:1h",
+            "--set-weight",
+            "true",
+            "--pause-before",
+            "50"
+        ])
+        .contains("no step"));
+        assert!(err(&[
+            "http://127.0.0.1:1/",
+            "--steps",
+            "5:1h",
+            "--set-weight",
+            "true",
+            "--on-fail",
+            "pause"
+        ])
+        .contains("--state"));
+    }
+}

@@ -1,0 +1,265 @@
+//! The service's own metrics: one scrape of a Prometheus text endpoint, and what
+//! happened between two scrapes (counter deltas; a counter that went down was reset,
+//! so it counts from zero). Parsing is prometheus-parse's.
+
+use std::collections::BTreeMap;
+
+use prometheus_parse::{Scrape, Value};
+use regex::Regex;
+
+/// A series selector: `name`, optionally with `{label="value", label=~"regex"}`.
+#[derive(Clone, Debug)]
+pub struct Selector {
+    pub name: String,
+    matchers: Vec<(String, Match)>,
+    text: String,
+}
+
+#[derive(Clone, Debug)]
+enum Match {
+    Eq(String),
+    Re(Regex),
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for Selector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let text = s.trim().to_string();
+        let (name, rest) = match text.split_once('{') {
+            Some((n, r)) => (n.trim(), Some(r)),
+            None => (text.as_str(), None),
+        };
+        let valid = |n: &str| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        };
+        if !valid(name) {
+            return Err(format!(
+                "'{s}': expected a metric name, e.g. http_requests_total{{status=~\"5..\"}}"
+            ));
+        }
+        let mut matchers = Vec::new();
+        if let Some(rest) = rest {
+            let body = rest
+                .strip_suffix('}')
+                .ok_or_else(|| format!("'{s}': missing '}}'"))?;
+            for part in body.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (label, m) = if let Some((l, v)) = part.split_once("=~") {
+                    let v = v.trim().trim_matches('"');
+                    let re = Regex::new(&format!("^(?:{v})$"))
+                        .map_err(|e| format!("'{s}': bad regex '{v}': {e}"))?;
+                    (l, Match::Re(re))
+                } else if let Some((l, v)) = part.split_once('=') {
+                    (l, Match::Eq(v.trim().trim_matches('"').to_string()))
+                } else {
+                    return Err(format!(
+                        "'{s}': expected label=\"value\" or label=~\"regex\""
+                    ));
+                };
+                matchers.push((label.trim().to_string(), m));
+            }
+        }
+        Ok(Selector {
+            name: name.to_string(),
+            matchers,
+            text,
+        })
+    }
+}
+
+impl Selector {
+    fn matches(&self, labels: &prometheus_parse::Labels) -> bool {
+        self.matchers.iter().all(|(l, m)| {
+            let v = labels.get(l).unwrap_or("");
+            match m {
+                Match::Eq(want) => v == want,
+                Match::Re(re) => re.is_match(v),
+            }
+        })
+    }
+}
+
+/// One scrape, reduced to what the ramp judges, kept per series so that deltas and
+/// resets are per series.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Every series of the selector's metric (all requests), by labels.
+    pub total: BTreeMap<String, f64>,
+    /// The series the selector picks (the 5xx), by labels.
+    pub selected: BTreeMap<String, f64>,
+    /// Cumulative bucket counts by `le`, summed over the latency family's series.
+    pub buckets: Vec<(f64, f64)>,
+}
+
+/// Reads the families the ramp needs out of a scrape.
+pub fn snapshot(text: &str, five_xx: &Selector, latency: &str) -> Result<Snapshot, String> {
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = Scrape::parse(lines).map_err(|e| format!("not Prometheus text: {e}"))?;
+    let mut snap = Snapshot::default();
+    let mut buckets: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+    for sample in &scrape.samples {
+        if sample.metric == five_xx.name {
+            if let Value::Counter(v) | Value::Untyped(v) | Value::Gauge(v) = sample.value {
+                let key = sample.labels.to_string();
+                snap.total.insert(key.clone(), v);
+                if five_xx.matches(&sample.labels) {
+                    snap.selected.insert(key, v);
+                }
+            }
+        } else if sample.metric == latency {
+            if let Value::Histogram(counts) = &sample.value {
+                for c in counts {
+                    let e = buckets
+                        .entry(c.less_than.to_bits())
+                        .or_insert((c.less_than, 0.0));
+                    e.1 += c.count;
+                }
+            }
+        }
+    }
+    if snap.total.is_empty() {
+        return Err(format!("no '{}' series in the scrape", five_xx.name));
+    }
+    snap.buckets = buckets.into_values().collect();
+    snap.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(snap)
+}
+
+/// What the service served between two scrapes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delta {
+    pub requests: f64,
+    pub selected: f64,
+    /// Cumulative bucket deltas by `le` (empty without a latency histogram).
+    pub buckets: Vec<(f64, f64)>,
+}
+
+fn counter_delta(before: Option<f64>, after: f64) -> f64 {
+    match before {
+        // A counter that went down was reset in between: it counted from zero.
+        Some(b) if after >= b => after - b,
+        _ => after,
+    }
+}
+
+fn series_delta(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> f64 {
+    after
+        .iter()
+        .map(|(k, &v)| counter_delta(before.get(k).copied(), v))
+        .sum()
+}
+
+pub fn delta(before: &Snapshot, after: &Snapshot) -> Delta {
+    let buckets = after
+        .buckets
+        .iter()
+        .map(|&(le, n)| {
+            let b = before
+                .buckets
+                .iter()
+                .find(|(l, _)| *l == le)
+                .map(|&(_, n)| n);
+            (le, counter_delta(b, n))
+        })
+        .collect();
+    Delta {
+        requests: series_delta(&before.total, &after.total) + 0.0,
+        selected: series_delta(&before.selected, &after.selected) + 0.0,
+        buckets,
+    }
+}
+
+/// The q-quantile of a cumulative bucket histogram, interpolated linearly within its
+/// bucket as Prometheus's histogram_quantile does, so the figure matches dashboards.
+/// `None` without observations; the highest finite bound when it falls in +Inf.
+pub fn quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
+    let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    let rank = q * total;
+    let mut prev = (0.0, 0.0);
+    for &(le, n) in buckets {
+        if n >= rank {
+            if le.is_infinite() {
+                return Some(prev.0);
+            }
+            let width = le - prev.0;
+            let in_bucket = n - prev.1;
+            let frac = if in_bucket > 0.0 {
+                (rank - prev.1) / in_bucket
+            } else {
+                1.0
+            };
+            return Some(prev.0 + width * frac);
+        }
+        prev = (le, n);
+    }
+    Some(prev.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "# TYPE http_requests_total counter\n\
+        http_requests_total{status=\"200\"} 100\n\
+        http_requests_total{status=\"500\"} 2\n\
+        # TYPE lat histogram\n\
+        lat_bucket{le=\"0.1\"} 90\n\
+        lat_bucket{le=\"1\"} 100\n\
+        lat_bucket{le=\"+Inf\"} 102\n\
+        lat_sum 5\nlat_count 102\n";
+
+    const B: &str = "# TYPE http_requests_total counter\n\
+        http_requests_total{status=\"200\"} 150\n\
+        http_requests_total{status=\"500\"} 7\n\
+        http_requests_total{status=\"503\"} 1\n\
+        # TYPE lat histogram\n\
+        lat_bucket{le=\"0.1\"} 100\n\
+        lat_bucket{le=\"1\"} 150\n\
+        lat_bucket{le=\"+Inf\"} 158\n";
+
+    fn sel() -> Selector {
+        "http_requests_total{status=~\"5..\"}".parse().unwrap()
+    }
+
+    #[test]
+    fn deltas_count_new_5xx_and_bucket_growth() {
+        let a = snapshot(A, &sel(), "lat").unwrap();
+        let b = snapshot(B, &sel(), "lat").unwrap();
+        let d = delta(&a, &b);
+        assert_eq!((d.requests, d.selected), (56.0, 6.0));
+        assert_eq!(d.buckets.last(), Some(&(f64::INFINITY, 56.0)));
+        // 10 of 56 under 0.1 s, 50 under 1 s: p50 lies in (0.1, 1].
+        let p50 = quantile(&d.buckets, 0.5).unwrap();
+        assert!(p50 > 0.1 && p50 <= 1.0, "{p50}");
+    }
+
+    #[test]
+    fn a_reset_counter_counts_from_zero() {
+        let b = snapshot(B, &sel(), "lat").unwrap();
+        let a = snapshot(A, &sel(), "lat").unwrap();
+        let d = delta(&b, &a);
+        // 200: 100 < 150, reset: 100; 500: 2 < 7, reset: 2; 503 gone.
+        assert_eq!((d.requests, d.selected), (102.0, 2.0));
+    }
+
+    #[test]
+    fn selectors_parse_or_say_why() {
+        assert!("http_requests_total".parse::<Selector>().is_ok());
+        assert!("x{code=\"500\",method=~\"GET|POST\"}"
+            .parse::<Selector>()
+            .is_ok());
+        assert!("{status=\"5\"}".parse::<Selector>().is_err());
+        assert!("x{status=~\"(\"}".parse::<Selector>().is_err());
+        assert!(snapshot("nothing 1\n", &sel(), "lat").is_err());
+    }
+}

@@ -1,0 +1,336 @@
+//! One analysis window: a bounded constant-rate sample of the URL through the load
+//! engine, the service's own metrics between two scrapes, and the guards; judged
+//! pass, fail (a breach), inconclusive (too little to tell) or error (could not look).
+
+use std::time::{Duration, Instant};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{self, Snapshot};
+use super::plan::{MetricsPlan, RampPlan};
+use super::shell::{self, CmdResult};
+use crate::checks::probe;
+use crate::gates::stress::{self, StressPlan};
+use crate::http::Connector;
+use crate::load;
+use crate::measure::Measurement;
+use crate::outcome::Outcome;
+use crate::slo::{samples_needed, Metric, Slo, Verdict};
+
+/// A window's verdict. Errors are kept apart from failures, as Argo Rollouts does: a
+/// scrape or guard that could not run says nothing about the release.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowVerdict {
+    Pass,
+    Fail,
+    Inconclusive,
+    Error,
+}
+
+impl WindowVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowVerdict::Pass => "PASS",
+            WindowVerdict::Fail => "FAIL",
+            WindowVerdict::Inconclusive => "INCONCLUSIVE",
+            WindowVerdict::Error => "ERROR",
+        }
+    }
+}
+
+/// The synthetic sample's figures and verdicts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Synthetic {
+    pub outcome: Outcome,
+    pub requests: u64,
+    pub responses: u64,
+    pub status_5xx: u64,
+    pub errors: u64,
+    pub p95_ms: Option<f64>,
+    pub slos: Vec<Verdict>,
+    pub reasons: Vec<String>,
+}
+
+/// The service's real traffic between the window's two scrapes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ServiceMetrics {
+    pub outcome: Outcome,
+    /// Why the metrics could not be judged (a scrape failed), when they could not.
+    pub error: Option<String>,
+    pub requests: Option<f64>,
+    pub status_5xx: Option<f64>,
+    /// From the latency histogram's bucket deltas, interpolated as histogram_quantile.
+    pub p95_ms: Option<f64>,
+    pub checks: Vec<Verdict>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct WindowRecord {
+    pub step: usize,
+    pub weight: u32,
+    /// 1-based, within the step.
+    pub window: u32,
+    pub verdict: WindowVerdict,
+    pub duration_s: f64,
+    pub synthetic: Synthetic,
+    pub metrics: Option<ServiceMetrics>,
+    pub guards: Vec<CmdResult>,
+    /// Why the verdict is not a pass, one line each, with the numbers.
+    pub reasons: Vec<String>,
+}
+
+/// The load of one window: `rate` for `interval`, open model.
+pub fn sample_load(plan: &StressPlan, interval: Duration) -> StressPlan {
+    let mut sample = plan.clone();
+    sample.load.duration = Some(interval);
+    sample.load.requests = None;
+    sample.abort_on_fail = false;
+    sample
+}
+
+/// Scrapes the service's metrics once.
+pub async fn scrape(
+    plan: &MetricsPlan,
+    client: &crate::http::ClientOptions,
+) -> Result<Snapshot, String> {
+    let got = probe::get(&plan.target, client, Duration::from_secs(10))
+        .await
+        .map_err(|e| format!("scrape of {} failed: {e}", plan.target.uri))?;
+    if got.status != 200 {
+        return Err(format!(
+            "scrape of {} answered {}",
+            plan.target.uri, got.status
+        ));
+    }
+    if got.truncated {
+        return Err(format!(
+            "scrape of {} is over {} bytes",
+            plan.target.uri,
+            probe::MAX_BODY
+        ));
+    }
+    let text = String::from_utf8_lossy(&got.body);
+    metrics::snapshot(&text, &plan.five_xx, &plan.latency)
+}
+
+/// What a window needs from the step it belongs to.
+pub struct WindowCtx<'a> {
+    pub plan: &'a RampPlan,
+    pub step: usize,
+    pub weight: u32,
+    pub window: u32,
+    /// The scrape at the window's start; replaced by the one at its end.
+    pub baseline: &'a mut Option<Result<Snapshot, String>>,
+}
+
+/// Runs and judges one window. `interrupted` is true when Ctrl-C cut the sample short
+/// (the window is then not judged by the caller).
+pub async fn run(ctx: WindowCtx<'_>) -> (WindowRecord, bool) {
+    let plan = ctx.plan;
+    let started = Instant::now();
+    let sample = &plan.sample;
+    let m = match Connector::new(&sample.target, &sample.client).await {
+        Ok(connector) => {
+            let handle = load::start(
+                sample.load.clone(),
+                sample.template.clone(),
+                connector,
+                None,
+            );
+            Ok(handle.run_until(Duration::from_millis(100), |_| {}).await)
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let (synthetic, interrupted) = match m {
+        Ok(finished) => (
+            judge_synthetic(&finished.measurement, &sample.slos, finished.interrupted),
+            finished.interrupted,
+        ),
+        Err(e) => (
+            Synthetic {
+                outcome: Outcome::Fail,
+                requests: 0,
+                responses: 0,
+                status_5xx: 0,
+                errors: 0,
+                p95_ms: None,
+                slos: Vec::new(),
+                reasons: vec![format!("cannot reach the target: {e}")],
+            },
+            false,
+        ),
+    };
+    let metrics = match &plan.metrics {
+        Some(mp) => {
+            let now = scrape(mp, &sample.client).await;
+            let judged = judge_metrics(ctx.baseline.as_ref(), &now, &sample.slos);
+            *ctx.baseline = Some(now);
+            Some(judged)
+        }
+        None => None,
+    };
+    let mut guards = Vec::new();
+    for g in &plan.commands.guards {
+        let env = [
+            ("GOLIVE_WEIGHT", ctx.weight.to_string()),
+            ("GOLIVE_STEP", (ctx.step + 1).to_string()),
+        ];
+        guards.push(shell::run(g, &env, None, plan.commands.timeout).await);
+    }
+    let (verdict, reasons) = verdict_of(&synthetic, metrics.as_ref(), &guards);
+    let record = WindowRecord {
+        step: ctx.step,
+        weight: ctx.weight,
+        window: ctx.window,
+        verdict,
+        duration_s: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        synthetic,
+        metrics,
+        guards,
+        reasons,
+    };
+    (record, interrupted)
+}
+
+fn judge_synthetic(m: &Measurement, slos: &[Slo], interrupted: bool) -> Synthetic {
+    let (outcome, verdicts, reasons) = stress::judge(m, slos, interrupted);
+    let summary = m.summary();
+    Synthetic {
+        outcome,
+        requests: summary.requests_sent,
+        responses: summary.responses,
+        status_5xx: summary.status_5xx,
+        errors: summary.errors_total,
+        p95_ms: summary.latency.p95_ms,
+        slos: verdicts,
+        reasons,
+    }
+}
+
+/// The service's 5xx and latency between two scrapes, against the same criteria as
+/// the synthetic load: 5xx (count or share of requests) and latency percentiles.
+pub fn judge_metrics(
+    before: Option<&Result<Snapshot, String>>,
+    after: &Result<Snapshot, String>,
+    slos: &[Slo],
+) -> ServiceMetrics {
+    let error = |why: String| ServiceMetrics {
+        outcome: Outcome::Inconclusive,
+        error: Some(why),
+        requests: None,
+        status_5xx: None,
+        p95_ms: None,
+        checks: Vec::new(),
+    };
+    let (before, after) = match (before, after) {
+        (_, Err(e)) => return error(e.clone()),
+        (Some(Ok(b)), Ok(a)) => (b, a),
+        (Some(Err(e)), Ok(_)) => return error(format!("no baseline: {e}")),
+        (None, Ok(_)) => return error("no baseline scrape".into()),
+    };
+    let d = metrics::delta(before, after);
+    let p95 = metrics::quantile(&d.buckets, 0.95).map(|s| s * 1000.0);
+    let mut checks = Vec::new();
+    for slo in slos {
+        match slo.metric {
+            Metric::Status5xx => {
+                let observed = if slo.unit == crate::slo::Unit::Percent {
+                    (d.requests > 0.0).then(|| d.selected * 100.0 / d.requests)
+                } else {
+                    Some(d.selected)
+                };
+                checks.push(slo.verdict_for(observed, None));
+            }
+            Metric::Percentile(pct) if !d.buckets.is_empty() => {
+                let q = pct / 100.0;
+                let count = d.buckets.last().map_or(0.0, |b| b.1);
+                let needed = samples_needed(q);
+                if count < needed as f64 {
+                    let why = format!(
+                        "the service answered {count:.0} requests in the window; p{pct} needs {needed}"
+                    );
+                    checks.push(slo.verdict_for(None, Some(why)));
+                } else {
+                    let v = metrics::quantile(&d.buckets, q).map(|s| s * 1000.0);
+                    checks.push(slo.verdict_for(v, None));
+                }
+            }
+            _ => {}
+        }
+    }
+    ServiceMetrics {
+        outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
+        error: None,
+        requests: Some(d.requests),
+        status_5xx: Some(d.selected),
+        p95_ms: p95,
+        checks,
+    }
+}
+
+/// Fail beats error beats inconclusive beats pass.
+fn verdict_of(
+    synthetic: &Synthetic,
+    metrics: Option<&ServiceMetrics>,
+    guards: &[CmdResult],
+) -> (WindowVerdict, Vec<String>) {
+    let mut fails = Vec::new();
+    let mut errors = Vec::new();
+    let mut unsure = Vec::new();
+    let failed = |v: &[Verdict], source: &str, out: &mut Vec<String>, want: Outcome| {
+        for c in v.iter().filter(|c| c.outcome == want) {
+            let observed = c.observed.map_or("-".into(), |o| format!("{o:.3}"));
+            let why = c
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            out.push(format!(
+                "{source}: {} observed {observed} {}{why}",
+                c.slo, c.unit
+            ));
+        }
+    };
+    failed(&synthetic.slos, "synthetic", &mut fails, Outcome::Fail);
+    failed(
+        &synthetic.slos,
+        "synthetic",
+        &mut unsure,
+        Outcome::Inconclusive,
+    );
+    if synthetic.outcome == Outcome::Fail && synthetic.slos.is_empty() {
+        fails.extend(synthetic.reasons.iter().map(|r| format!("synthetic: {r}")));
+    } else {
+        unsure.extend(synthetic.reasons.iter().map(|r| format!("synthetic: {r}")));
+    }
+    if let Some(m) = metrics {
+        match &m.error {
+            Some(e) => errors.push(format!("metrics: {e}")),
+            None => {
+                failed(&m.checks, "metrics", &mut fails, Outcome::Fail);
+                failed(&m.checks, "metrics", &mut unsure, Outcome::Inconclusive);
+            }
+        }
+    }
+    for g in guards {
+        if g.ran() && !g.ok() {
+            fails.push(format!("guard `{}`: {}", g.command, g.describe()));
+        } else if !g.ran() {
+            errors.push(format!("guard `{}`: {}", g.command, g.describe()));
+        }
+    }
+    if !fails.is_empty() {
+        fails.extend(errors);
+        (WindowVerdict::Fail, fails)
+    } else if !errors.is_empty() {
+        (WindowVerdict::Error, errors)
+    } else if synthetic.outcome == Outcome::Inconclusive
+        || metrics.is_some_and(|m| m.outcome == Outcome::Inconclusive)
+    {
+        (WindowVerdict::Inconclusive, unsure)
+    } else {
+        (WindowVerdict::Pass, Vec::new())
+    }
+}

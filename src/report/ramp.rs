@@ -1,0 +1,261 @@
+//! The ramp as lines: one per event, a window's reasons and a guard's output under
+//! it, so that a rollback explains itself on the terminal and in CI logs.
+
+use std::fmt::Write;
+
+use super::paint;
+use crate::outcome::Outcome;
+use crate::ramp::window::{WindowRecord, WindowVerdict};
+use crate::ramp::{Event, EventKind, RampPlan};
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.1} ms"))
+}
+
+fn step_tag(plan: &RampPlan, step: usize) -> String {
+    let weight = plan.steps.get(step).map_or(0, |s| s.weight);
+    format!("step {}/{} {:>3}%", step + 1, plan.steps.len(), weight)
+}
+
+/// The plan, before anything runs (and all of `--dry-run`).
+pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "ramp {url}");
+    let steps: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|s| format!("{}% for {}", s.weight, humantime::format_duration(s.hold)))
+        .collect();
+    let _ = writeln!(out, "  steps       {}", steps.join(" → "));
+    let _ = writeln!(
+        out,
+        "  windows     every {} after {} warm-up · {} req/s synthetic · criteria {}",
+        humantime::format_duration(plan.interval),
+        humantime::format_duration(plan.warmup),
+        plan.sample.load.rate.unwrap_or(0.0),
+        plan.sample
+            .slos
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match &plan.pre {
+        Some(pre) => {
+            let slos: Vec<String> = pre.slos.iter().map(|s| s.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "  pre-gate    stress run judged by {}",
+                slos.join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  pre-gate    SKIPPED (--skip-pre)");
+        }
+    }
+    let _ = writeln!(out, "  set weight  {}", plan.commands.set_weight);
+    let _ = writeln!(
+        out,
+        "  rollback    {} (on fail: {:?})",
+        plan.commands.rollback_cmd(),
+        plan.on_fail
+    );
+    for g in &plan.commands.guards {
+        let _ = writeln!(out, "  guard       {g}");
+    }
+    if let Some(m) = &plan.metrics {
+        let _ = writeln!(
+            out,
+            "  metrics     {} · 5xx {} · latency {}",
+            m.target.uri, m.five_xx, m.latency
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  duration    at least {} when every window passes",
+        humantime::format_duration(plan.total_hold())
+    );
+    for w in warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
+    out
+}
+
+/// One event as it happens.
+pub fn event(plan: &RampPlan, e: &Event) -> String {
+    let mut out = String::new();
+    match &e.kind {
+        EventKind::Started { revision, resumed } => {
+            let what = if *resumed { "resumed" } else { "started" };
+            let rev = revision
+                .as_deref()
+                .map(|r| format!(" (revision {r})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "ramp {what}{rev} at {}", e.at);
+        }
+        EventKind::PreGate {
+            outcome,
+            skipped: true,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "pre-gate      SKIPPED (--skip-pre): the ramp starts without a stress test ({})",
+                outcome.as_str()
+            );
+        }
+        EventKind::PreGate {
+            outcome,
+            slos,
+            reasons,
+            requests,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "pre-gate      {}  {requests} requests",
+                paint::outcome(*outcome)
+            );
+            for v in slos {
+                let observed = v.observed.map_or("-".into(), |o| format!("{o:.3}"));
+                let _ = writeln!(
+                    out,
+                    "  {:<22} {observed:>10} {:<5} {}",
+                    v.slo,
+                    v.unit,
+                    v.outcome.as_str()
+                );
+            }
+            for r in reasons {
+                let _ = writeln!(out, "  {r}");
+            }
+        }
+        EventKind::StepStarted {
+            step,
+            hold_s,
+            remaining_s,
+            set_weight,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "{}  weight set ({}) · hold {} · {} left",
+                step_tag(plan, *step),
+                set_weight.describe(),
+                humantime::format_duration(std::time::Duration::from_secs_f64(*hold_s)),
+                humantime::format_duration(std::time::Duration::from_secs_f64(remaining_s.round()))
+            );
+            if !set_weight.ok() && !set_weight.output.is_empty() {
+                indent(&mut out, &set_weight.output);
+            }
+        }
+        EventKind::Window(w) => window(&mut out, plan, w),
+        EventKind::Promoted {
+            step,
+            passing_windows,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "{}  promoted ({passing_windows} passing windows)",
+                step_tag(plan, *step)
+            );
+        }
+        EventKind::Paused { step, why, .. } => {
+            let _ = writeln!(out, "{}  PAUSED: {why}", step_tag(plan, *step));
+            let _ = writeln!(out, "  go on:     golive ramp approve --state FILE");
+            let _ = writeln!(out, "  roll back: golive ramp abort --state FILE");
+        }
+        EventKind::Approved { step } => {
+            let _ = writeln!(out, "{}  approved", step_tag(plan, *step));
+        }
+        EventKind::Aborted { step } => {
+            let _ = writeln!(out, "{}  aborted", step_tag(plan, *step));
+        }
+        EventKind::RolledBack {
+            weight,
+            why,
+            rollback,
+            ..
+        } => {
+            let from = weight.map(|w| format!(" from {w}%")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}{from}: {why}",
+                paint::colored(Outcome::Fail, "ROLLED BACK")
+            );
+            let _ = writeln!(
+                out,
+                "  rollback command ({}): {}",
+                rollback.describe(),
+                rollback.command
+            );
+            if !rollback.ok() && !rollback.output.is_empty() {
+                indent(&mut out, &rollback.output);
+            }
+        }
+        EventKind::Interrupted { step } => {
+            let at = step
+                .map(|s| step_tag(plan, s))
+                .unwrap_or_else(|| "pre-gate".into());
+            let _ = writeln!(out, "{at}  interrupted");
+        }
+        EventKind::Finished { .. } => {}
+    }
+    out
+}
+
+fn window(out: &mut String, plan: &RampPlan, w: &WindowRecord) {
+    let s = &w.synthetic;
+    let mut line = format!(
+        "{}  window {:<3} {}  p95 {} · 5xx {} · errors {} · {} req",
+        step_tag(plan, w.step),
+        w.window,
+        paint::colored(window_outcome(w.verdict), w.verdict.as_str()),
+        ms(s.p95_ms),
+        s.status_5xx,
+        s.errors,
+        s.requests
+    );
+    if let Some(m) = &w.metrics {
+        match (&m.error, m.status_5xx) {
+            (None, Some(n)) => {
+                let _ = write!(line, " · service 5xx {n:.0} p95 {}", ms(m.p95_ms));
+            }
+            _ => line.push_str(" · service metrics unavailable"),
+        }
+    }
+    if !w.guards.is_empty() {
+        let ok = w.guards.iter().filter(|g| g.ok()).count();
+        let _ = write!(line, " · guards {ok}/{} ok", w.guards.len());
+    }
+    let _ = writeln!(out, "{line}");
+    for r in &w.reasons {
+        let _ = writeln!(out, "    {r}");
+    }
+    for g in w.guards.iter().filter(|g| !g.ok() && !g.output.is_empty()) {
+        let _ = writeln!(out, "    guard output ({}):", g.command);
+        indent(out, &g.output);
+    }
+}
+
+fn window_outcome(v: WindowVerdict) -> Outcome {
+    match v {
+        WindowVerdict::Pass => Outcome::Pass,
+        WindowVerdict::Fail => Outcome::Fail,
+        WindowVerdict::Inconclusive | WindowVerdict::Error => Outcome::Inconclusive,
+    }
+}
+
+fn indent(out: &mut String, text: &str) {
+    for l in text
+        .lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let _ = writeln!(out, "      | {l}");
+    }
+}
