@@ -250,13 +250,26 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout.matches("verdict: ").count(),
-        5,
-        "two stress runs, a smoke run, a canary and Stage 4: {}",
+        7,
+        "two stress runs, a smoke run, a canary, two ramps and Stage 4: {}",
         run.stdout
     );
     assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);
     assert!(qa.join("summary.json").exists() && qa.join("tests.txt").exists());
-    assert!(!run.stdout.contains("verdict: FAIL"), "{}", run.stdout);
+    // The healthy ramp is promoted; the one whose target goes bad is rolled back at
+    // its third step, the only FAIL the demo shows.
+    assert!(run.stdout.contains("promoted to 100%"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ROLLED BACK from 50%"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("verdict: FAIL").count(),
+        1,
+        "{}",
+        run.stdout
+    );
     let report: StressReport = read_json(&out);
     assert!(report.body.results.responses > 0);
     assert_eq!(report.body.results.errors_total, 0);

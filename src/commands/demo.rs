@@ -9,7 +9,7 @@ use http::Method;
 
 use super::{Finished, Human};
 use crate::checks::smoke::default_checks;
-use crate::cli::DemoArgs;
+use crate::cli::{Cli, Command, DemoArgs};
 use crate::exit::{self, Failure};
 use crate::gates::canary::{self, CanaryPlan, Spacing, DEFAULT_COUNT, DEFAULT_DELAY, DEFAULT_SLO};
 use crate::gates::smoke::{self, SmokePlan};
@@ -18,9 +18,11 @@ use crate::gates::stress::{self, StressPlan};
 use crate::http::{ClientOptions, RequestTemplate, Target};
 use crate::load::{Control, LoadPlan};
 use crate::outcome::Outcome;
+use crate::ramp::EventKind;
 use crate::report::{gates, text};
 use crate::serve::{BackgroundServer, ServeOptions};
 use crate::slo::{Slo, DEFAULT_STRESS_SLOS};
+use clap::Parser;
 
 fn target(url: &str) -> Target {
     Target::parse(url).expect("the demo's URLs are valid")
@@ -142,6 +144,8 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     out.text(&gates::canary_summary(&canary));
     outcomes.push(canary.verdict);
 
+    outcomes.extend(ramps(&server, &url, &out)?);
+
     out.line(&format!("\ngolive stage4  {base}\n"));
     let started = SystemTime::now();
     let summary = rt.block_on(stage4::run(&plan, |k| std::env::var(k).ok(), &control));
@@ -153,4 +157,61 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         finished = finished.json(Some(dest), &report);
     }
     Ok(finished)
+}
+
+/// Two short ramps: a healthy one promoted to 100%, and one whose target turns 5xx at
+/// the third step, which golive must roll back (that rollback is the demo's pass).
+fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<Outcome>> {
+    let argv = |url: &str| {
+        [
+            "golive",
+            "ramp",
+            url,
+            "--steps",
+            "5:1s,20:1s,50:1s,100:1s",
+            "--interval",
+            "500ms",
+            "--warmup",
+            "0s",
+            "--window-rate",
+            "60",
+            "-n",
+            "100",
+            "--set-weight",
+            "echo UPDATE feature_flags SET canary_percentage={weight}",
+        ]
+        .map(String::from)
+    };
+    let args = |url: &str| match Cli::try_parse_from(argv(url)).map(|c| c.command) {
+        Ok(Command::Ramp(a)) => Ok(*a),
+        _ => Err(Failure::runtime(anyhow::anyhow!(
+            "the demo's ramp arguments do not parse"
+        ))),
+    };
+    let mut outcomes = Vec::new();
+    out.line(&format!(
+        "\ngolive ramp  {url}  (healthy target: promoted to 100%)"
+    ));
+    let healthy = super::ramp::ramp(&args(url)?, &mut |_| {})?;
+    out.text(&healthy.text);
+    outcomes.push(healthy.outcome);
+
+    out.line(&format!(
+        "\ngolive ramp  {url}  (the target turns 20% 5xx at the third step)"
+    ));
+    let faults = server.faults.clone();
+    let bad = super::ramp::ramp(&args(url)?, &mut |e| {
+        if let EventKind::StepStarted { weight: 50, .. } = e.kind {
+            faults.set_error_rate(0.2);
+        }
+    })?;
+    server.faults.set_error_rate(0.0);
+    out.text(&bad.text);
+    out.line("  (as it should: the release was rolled back at the step that broke it)");
+    outcomes.push(match bad.outcome {
+        Outcome::Fail => Outcome::Pass,
+        Outcome::Pass => Outcome::Fail,
+        other => other,
+    });
+    Ok(outcomes)
 }
