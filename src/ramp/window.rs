@@ -11,7 +11,7 @@ use super::metrics::{self, Snapshot};
 use super::plan::{MetricsPlan, RampPlan};
 use super::shell::{self, CmdResult};
 use crate::checks::probe;
-use crate::gates::stress::{self, StressPlan};
+use crate::gates::stress;
 use crate::http::Connector;
 use crate::load;
 use crate::measure::Measurement;
@@ -79,15 +79,6 @@ pub struct WindowRecord {
     pub guards: Vec<CmdResult>,
     /// Why the verdict is not a pass, one line each, with the numbers.
     pub reasons: Vec<String>,
-}
-
-/// The load of one window: `rate` for `interval`, open model.
-pub fn sample_load(plan: &StressPlan, interval: Duration) -> StressPlan {
-    let mut sample = plan.clone();
-    sample.load.duration = Some(interval);
-    sample.load.requests = None;
-    sample.abort_on_fail = false;
-    sample
 }
 
 /// Scrapes the service's metrics once.
