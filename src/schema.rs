@@ -4,7 +4,7 @@
 
 use schemars::{schema_for, Schema};
 
-use crate::commands::envcheck::EnvcheckResult;
+use crate::checks::envfile::EnvcheckResult;
 use crate::gates::canary::CanaryResult;
 use crate::gates::probes::ProbesResult;
 use crate::gates::smoke::SmokeResults;
@@ -12,6 +12,7 @@ use crate::gates::stage3::Stage3Summary;
 use crate::gates::stage4::Stage4Summary;
 use crate::gates::stress::StressReport;
 use crate::outcome::Document;
+use crate::ramp::RampReport;
 
 /// `(command, schema)` for every command that writes JSON.
 pub fn all() -> Vec<(&'static str, Schema)> {
@@ -24,6 +25,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("stage4", schema_for!(Document<Stage4Summary>)),
         ("probes", schema_for!(Document<ProbesResult>)),
         ("envcheck", schema_for!(Document<EnvcheckResult>)),
+        ("ramp", schema_for!(RampReport)),
     ]
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use golive::commands::ramp::RampReport;
+use golive::ramp::RampReport;
 use golive::ramp::{EventKind, RampState};
 use golive::serve::{BackgroundServer, HealthMode, ServeOptions};
 

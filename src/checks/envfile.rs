@@ -1,6 +1,26 @@
 //! Environment validation against an example file (`.env.example`): which variables
 //! are missing or empty, and the configuration with secret-looking values masked.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One variable: whether it is set, never its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VarState {
+    pub name: String,
+    /// "set", "empty" or "unset".
+    pub state: String,
+    pub optional: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EnvcheckResult {
+    pub example: String,
+    pub variables: Vec<VarState>,
+    /// Required variables that are unset or empty.
+    pub missing: Vec<String>,
+}
+
 /// One variable named by the example file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExampleVar {

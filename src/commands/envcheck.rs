@@ -5,33 +5,14 @@
 use std::time::SystemTime;
 
 use anyhow::Context;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use super::{Finished, Human};
-use crate::checks::envfile::{mask, parse_example};
+use crate::checks::envfile::{mask, parse_example, EnvcheckResult, VarState};
 use crate::cli::EnvcheckArgs;
 use crate::config;
 use crate::exit::{self, Failure};
 use crate::outcome::{Document, Outcome};
 use crate::report::paint;
-
-/// One variable: whether it is set, never its value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct VarState {
-    pub name: String,
-    /// "set", "empty" or "unset".
-    pub state: String,
-    pub optional: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct EnvcheckResult {
-    pub example: String,
-    pub variables: Vec<VarState>,
-    /// Required variables that are unset or empty.
-    pub missing: Vec<String>,
-}
 
 pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
     let started = SystemTime::now();

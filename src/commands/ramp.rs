@@ -6,8 +6,6 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use clap::Parser;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use super::{Finished, Human};
 use crate::cli::{Cli, Command, RampAction, RampArgs};
@@ -15,21 +13,9 @@ use crate::config::{self, process_env};
 use crate::exit::{self, Failure};
 use crate::outcome::{Document, Outcome};
 use crate::ramp::state::{self, Action, Control};
-use crate::ramp::{Event, Journal, RampPlan};
+use crate::ramp::{Event, Journal, RampPlan, RampRun};
 use crate::report::{paint, ramp as render};
 
-/// What `--json` writes after the envelope.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct RampRun {
-    pub url: String,
-    pub revision: Option<String>,
-    pub state_file: Option<String>,
-    /// Why the ramp ended as it did, one line.
-    pub why: String,
-    pub timeline: Vec<Event>,
-}
-
-pub type RampReport = Document<RampRun>;
 
 pub fn run(args: &RampArgs) -> exit::Result<Finished> {
     match &args.action {
