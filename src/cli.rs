@@ -58,6 +58,8 @@ pub enum Command {
     Ramp(Box<RampArgs>),
     /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
     Merge(MergeArgs),
+    /// Render a saved result as one self-contained HTML page (and JUnit), offline.
+    Report(ReportArgs),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
     Canary(CanaryArgs),
     /// Request checks against a base URL: the seed's five, or a TOML checks file.
@@ -246,6 +248,9 @@ pub struct RampArgs {
     #[arg(long, value_name = "FILE", help_heading = "Ramp")]
     pub json: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+
     /// Print the plan and its total duration; run nothing.
     #[arg(long, help_heading = "Ramp")]
     pub dry_run: bool,
@@ -257,6 +262,38 @@ pub enum RampAction {
     Approve(RampControlArgs),
     /// Roll a paused ramp back.
     Abort(RampControlArgs),
+}
+
+/// What every judging command can leave besides its JSON, for people and for CI.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EvidenceArgs {
+    /// Write a self-contained HTML report to FILE: the verdict, charts, every check, the settings.
+    #[arg(long, value_name = "FILE", help_heading = "Evidence")]
+    pub report: Option<PathBuf>,
+
+    /// Write JUnit XML to FILE: one testcase per check, SLO or window (inconclusive: skipped).
+    #[arg(long, value_name = "FILE", help_heading = "Evidence")]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive stress $URL --rate 200 -d 30s --json run.json && golive report run.json\n  \
+    golive report qa/stage4/v0.4.0/summary.json -o stage4.html --junit stage4.xml\n\n\
+    Reads any golive --json result (stress, merge, canary, smoke, stage3, stage4, probes, envcheck, ramp) \
+    without the network. Exit 0 when written, whatever the verdict; 2 when FILE is not a golive result.")]
+pub struct ReportArgs {
+    /// A `--json` file written by golive.
+    #[arg(value_name = "RESULT")]
+    pub result: PathBuf,
+
+    /// Where the HTML goes [default: RESULT with .html] (`-`: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -372,6 +409,9 @@ pub struct StressArgs {
     #[arg(long, env = "OUTPUT_JSON", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+
     /// Stop at the first response after which an SLO can no longer hold (e.g. the
     /// first 5xx under 5xx==0).
     #[arg(long)]
@@ -459,6 +499,9 @@ pub struct MergeArgs {
     /// Write the merged results as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -497,6 +540,9 @@ pub struct CanaryArgs {
     /// Write the result (oks, count, p95_ms, samples) as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 
     #[command(flatten)]
     pub client: ClientArgs,
@@ -546,6 +592,9 @@ pub struct Stage4Args {
     pub out: PathBuf,
 
     #[command(flatten)]
+    pub evidence: EvidenceArgs,
+
+    #[command(flatten)]
     pub client: ClientArgs,
 }
 
@@ -565,6 +614,9 @@ pub struct ProbesArgs {
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
+    pub evidence: EvidenceArgs,
+
+    #[command(flatten)]
     pub client: ClientArgs,
 }
 
@@ -578,6 +630,9 @@ pub struct EnvcheckArgs {
     /// Write which variables are set as JSON to FILE (never their values).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -712,6 +767,9 @@ pub struct SmokeArgs {
     /// Write smoke_results.json to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -770,6 +828,9 @@ pub struct Stage3Args {
     /// Artifact directory (relative paths are under --root).
     #[arg(long, default_value = "qa/stage3/v0.3.0", value_name = "DIR")]
     pub out: PathBuf,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 /// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.

@@ -2,20 +2,19 @@
 
 use std::time::SystemTime;
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::CanaryArgs;
 use crate::config::{self, canary_target, process_env};
 use crate::exit::{self, Failure};
 use crate::gates::canary::{self, CanaryPlan, Spacing};
 use crate::outcome::Document;
-use crate::report::gates;
+use crate::report::{gates, Judged};
 
 pub fn run(args: &CanaryArgs) -> exit::Result<Finished> {
     let target = canary_target(args, &process_env).map_err(Failure::usage)?;
     let plan = CanaryPlan::from_args(args).map_err(Failure::usage)?;
     let client = config::client_options(&args.client);
-    let json = config::dest(args.json.as_deref());
-    let human = Human::for_dests(&json);
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     let started = SystemTime::now();
     human.line(&format!(
         "golive canary  GET {}  ({})",
@@ -31,7 +30,9 @@ pub fn run(args: &CanaryArgs) -> exit::Result<Finished> {
     })?;
     let text = gates::canary_summary(&result);
     let doc = Document::new("canary", started, result.verdict, result);
-    Ok(Finished::new(doc.outcome(), human, text).json(json, &doc))
+    Ok(Finished::new(doc.outcome(), human, text)
+        .json(json, &doc)
+        .evidence(&args.evidence, &Judged::Canary(doc)))
 }
 
 pub fn describe(plan: &CanaryPlan) -> String {

@@ -150,7 +150,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     let started = SystemTime::now();
     let summary = rt.block_on(stage4::run(&plan, |k| std::env::var(k).ok(), &control));
     drop(server);
-    let mut finished = super::stage4::finish(summary, started, &args.out);
+    let (mut finished, _) = super::stage4::finish(summary, started, &args.out, Human::default());
     // The demo's verdict is the worst of its parts.
     finished.outcome = Outcome::combine(outcomes.into_iter().chain([finished.outcome]));
     for (dest, report) in artifacts {

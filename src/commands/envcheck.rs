@@ -6,13 +6,13 @@ use std::time::SystemTime;
 
 use anyhow::Context;
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::checks::envfile::{mask, parse_example, EnvcheckResult, VarState};
 use crate::cli::EnvcheckArgs;
-use crate::config;
+
 use crate::exit::{self, Failure};
 use crate::outcome::{Document, Outcome};
-use crate::report::paint;
+use crate::report::{paint, Judged};
 
 pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
     let started = SystemTime::now();
@@ -21,7 +21,7 @@ pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
         .with_context(|| format!("cannot read --example {path} (name the file with --example)"))
         .map_err(Failure::usage)?;
     let vars = parse_example(&path, &text).map_err(Failure::usage)?;
-    let json = config::dest(args.json.as_deref());
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     let mut out = format!("golive envcheck  {path}: {} variable(s)\n", vars.len());
     let mut result = EnvcheckResult {
         example: path,
@@ -57,5 +57,7 @@ pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
     }
     out.push_str(&format!("{}\n", paint::verdict_line(outcome)));
     let doc = Document::new("envcheck", started, outcome, result);
-    Ok(Finished::new(outcome, Human::for_dests(&json), out).json(json, &doc))
+    Ok(Finished::new(outcome, human, out)
+        .json(json, &doc)
+        .evidence(&args.evidence, &Judged::Envcheck(doc)))
 }

@@ -4,12 +4,12 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context};
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::MergeArgs;
 use crate::config;
 use crate::exit::{self, Failure};
 use crate::gates::stress::{self, StressReport};
-use crate::report::text;
+use crate::report::{text, Judged};
 use crate::slo::DEFAULT_STRESS_SLOS;
 
 fn read_report(path: &Path) -> anyhow::Result<StressReport> {
@@ -41,7 +41,10 @@ pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
     };
     let slos = config::parse_slos(&exprs, &DEFAULT_STRESS_SLOS).map_err(Failure::usage)?;
     let merged = stress::merge(&reports, &slos).map_err(Failure::usage)?;
-    let json = config::dest(args.json.as_deref());
-    let human = Human::for_dests(&json);
-    Ok(Finished::new(merged.outcome(), human, text::stress(&merged)).json(json, &merged))
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    Ok(
+        Finished::new(merged.outcome(), human, text::stress(&merged))
+            .json(json, &merged)
+            .evidence(&args.evidence, &Judged::Stress(Box::new(merged))),
+    )
 }

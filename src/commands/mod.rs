@@ -12,6 +12,7 @@ pub mod patch;
 pub mod probes;
 mod progress;
 pub mod ramp;
+pub mod report;
 pub mod serve;
 pub mod smoke;
 pub mod stage3;
@@ -20,10 +21,15 @@ pub mod stress;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, EvidenceArgs};
+use crate::config;
 use crate::exit::{self, Exit, Failure};
 use crate::outcome::Outcome;
 use crate::output::{self, console, Dest};
+use crate::report::{html, junit, markdown, suite, Judged};
+
+/// GitHub Actions names the file a step's Markdown summary is appended to.
+const STEP_SUMMARY_ENV: &str = "GITHUB_STEP_SUMMARY";
 
 /// Runs a parsed command line to its exit code.
 pub fn dispatch(command: Command) -> Exit {
@@ -33,6 +39,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Demo(args) => demo::run(&args),
         Command::Ramp(args) => ramp::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Canary(args) => canary::run(&args),
         Command::Stage4(args) => stage4::run(&args),
         Command::Probes(args) => probes::run(&args),
@@ -81,12 +88,37 @@ impl Human {
     }
 }
 
+/// A judging command's `--json` and evidence destinations, and where its human text
+/// goes: at most one artifact may take stdout, else the bytes would interleave.
+pub(crate) fn outputs(
+    json: Option<&std::path::Path>,
+    evidence: &EvidenceArgs,
+) -> exit::Result<(Option<Dest>, Human)> {
+    let json = config::dest(json);
+    let all: Vec<Dest> = [
+        json.clone(),
+        config::dest(evidence.report.as_deref()),
+        config::dest(evidence.junit.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if all.iter().filter(|d| d.is_stdout()).count() > 1 {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "only one of --json, --report and --junit can be - (standard output)"
+        )));
+    }
+    Ok((json, Human::for_dests(&all)))
+}
+
 /// What a command leaves behind: its outcome, the text to show last, the artifacts.
 pub struct Finished {
     pub outcome: Outcome,
     human: Human,
     text: String,
     files: Vec<(Dest, Vec<u8>)>,
+    /// Files golive adds to rather than replaces (a CI step summary).
+    appends: Vec<(std::path::PathBuf, Vec<u8>)>,
 }
 
 impl Finished {
@@ -96,6 +128,7 @@ impl Finished {
             human,
             text: text.into(),
             files: Vec::new(),
+            appends: Vec::new(),
         }
     }
 
@@ -117,6 +150,27 @@ impl Finished {
         }
     }
 
+    /// The evidence of a judged result: `--report` (HTML), `--junit`, and the Markdown
+    /// summary appended to `$GITHUB_STEP_SUMMARY` when it names a file.
+    pub fn evidence(mut self, args: &EvidenceArgs, judged: &Judged) -> Finished {
+        if let Some(dest) = config::dest(args.report.as_deref()) {
+            self = self.file(dest, html::render(judged, &crate::time::now()).into_bytes());
+        }
+        let step_summary = std::env::var_os(STEP_SUMMARY_ENV).filter(|p| !p.is_empty());
+        if args.junit.is_none() && step_summary.is_none() {
+            return self;
+        }
+        let suite = suite::suite(judged);
+        if let Some(dest) = config::dest(args.junit.as_deref()) {
+            self = self.file(dest, junit::render(&suite));
+        }
+        if let Some(path) = step_summary {
+            self.appends
+                .push((path.into(), markdown::render(&suite).into_bytes()));
+        }
+        self
+    }
+
     /// Writes `dir/name` for each artifact of a gate.
     pub fn in_dir(mut self, dir: &std::path::Path, files: Vec<(&str, Vec<u8>)>) -> Finished {
         for (name, bytes) in files {
@@ -132,6 +186,12 @@ pub fn deliver(f: Finished) -> Exit {
     let mut exit = Exit::from(f.outcome);
     for (dest, bytes) in &f.files {
         if let Err(e) = output::write(dest, bytes) {
+            console::errln(&format!("golive: error: {e:#}"));
+            exit = Exit::Runtime;
+        }
+    }
+    for (path, bytes) in &f.appends {
+        if let Err(e) = output::file::append(path, bytes) {
             console::errln(&format!("golive: error: {e:#}"));
             exit = Exit::Runtime;
         }

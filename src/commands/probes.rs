@@ -8,12 +8,12 @@ use crate::config;
 use crate::exit::{self, Failure};
 use crate::gates::probes;
 use crate::outcome::{Document, Outcome};
-use crate::report::gates;
+use crate::report::{gates, Judged};
 
 pub fn run(args: &ProbesArgs) -> exit::Result<Finished> {
     let base = config::target("BASE", &args.base).map_err(Failure::usage)?;
     let client = config::client_options(&args.client);
-    let json = config::dest(args.json.as_deref());
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     let started = SystemTime::now();
     let result = super::runtime()?.block_on(async {
         tokio::select! {
@@ -30,5 +30,7 @@ pub fn run(args: &ProbesArgs) -> exit::Result<Finished> {
     };
     let text = gates::probes(&result);
     let doc = Document::new("probes", started, Outcome::from_ok(result.ok), result);
-    Ok(Finished::new(doc.outcome(), Human::for_dests(&json), text).json(json, &doc))
+    Ok(Finished::new(doc.outcome(), human, text)
+        .json(json, &doc)
+        .evidence(&args.evidence, &Judged::Probes(doc)))
 }

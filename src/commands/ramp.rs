@@ -7,15 +7,14 @@ use std::time::SystemTime;
 
 use clap::Parser;
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::{Cli, Command, RampAction, RampArgs};
-use crate::config::{self, process_env};
+use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::outcome::{Document, Outcome};
 use crate::ramp::state::{self, Action, Control};
 use crate::ramp::{Event, Journal, RampPlan, RampRun};
-use crate::report::{paint, ramp as render};
-
+use crate::report::{paint, ramp as render, Judged};
 
 pub fn run(args: &RampArgs) -> exit::Result<Finished> {
     match &args.action {
@@ -129,8 +128,7 @@ pub(crate) fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Re
     };
     let (plan, warnings) = RampPlan::from_args(&eff, env).map_err(Failure::usage)?;
     let url = eff.url.clone().unwrap_or_default();
-    let json = config::dest(args.json.as_deref());
-    let human = Human::for_dests(&json);
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     human.text(&render::plan(&plan, &url, &warnings));
     if args.dry_run {
         return Ok(Finished::new(
@@ -190,7 +188,9 @@ pub(crate) fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Re
             timeline: journal.state.timeline.clone(),
         },
     );
-    Ok(Finished::new(ended.outcome, human, text).json(json, &report))
+    Ok(Finished::new(ended.outcome, human, text)
+        .json(json, &report)
+        .evidence(&args.evidence, &Judged::Ramp(report)))
 }
 
 fn header_names(args: &RampArgs) -> Vec<String> {

@@ -2,18 +2,17 @@
 
 use std::time::SystemTime;
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::SmokeArgs;
-use crate::config::{self, process_env};
+use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::smoke::{self, SmokePlan};
 use crate::outcome::Document;
-use crate::report::gates;
+use crate::report::{gates, Judged};
 
 pub fn run(args: &SmokeArgs) -> exit::Result<Finished> {
     let (plan, _) = SmokePlan::from_args(&args.target).map_err(Failure::usage)?;
-    let json = config::dest(args.json.as_deref());
-    let human = Human::for_dests(&json);
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     let started = SystemTime::now();
     human.line(&format!(
         "golive smoke  {}  ({} check(s))",
@@ -29,5 +28,7 @@ pub fn run(args: &SmokeArgs) -> exit::Result<Finished> {
     })?;
     let text = gates::smoke_summary(&results);
     let doc = Document::new("smoke", started, results.status, results);
-    Ok(Finished::new(doc.outcome(), human, text).json(json, &doc))
+    Ok(Finished::new(doc.outcome(), human, text)
+        .json(json, &doc)
+        .evidence(&args.evidence, &Judged::Smoke(doc)))
 }

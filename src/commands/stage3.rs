@@ -2,18 +2,18 @@
 
 use std::time::SystemTime;
 
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::Stage3Args;
 use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::stage3::{self, Stage3Plan};
 use crate::outcome::Document;
 use crate::output::file::json_bytes;
-use crate::report::gates;
+use crate::report::{gates, html, Judged};
 
 pub fn run(args: &Stage3Args) -> exit::Result<Finished> {
     let plan = Stage3Plan::from_args(args).map_err(Failure::usage)?;
-    let human = Human::default();
+    let (_, human) = super::outputs(None, &args.evidence)?;
     let started = SystemTime::now();
     human.line(&format!(
         "golive stage3  {}  (smoke, then the release gate in API mode)",
@@ -36,14 +36,20 @@ pub fn run(args: &Stage3Args) -> exit::Result<Finished> {
     let outcome = run.summary.status;
     let smoke = Document::new("smoke", started, run.smoke.status, run.smoke);
     let summary = Document::new("stage3", started, outcome, run.summary);
-    Ok(Finished::new(outcome, human, text).in_dir(
-        &dir,
-        vec![
-            ("smoke_results.json", json_bytes(&smoke)),
-            ("summary.json", json_bytes(&summary)),
-            ("tests.txt", tests_txt.into_bytes()),
-            ("release_gate_stdout.txt", run.gate.stdout),
-            ("release_gate_stderr.txt", run.gate.stderr),
-        ],
-    ))
+    let summary_json = json_bytes(&summary);
+    let summary = Judged::Stage3(summary);
+    let files = vec![
+        ("smoke_results.json", json_bytes(&smoke)),
+        ("summary.json", summary_json),
+        (
+            "report.html",
+            html::render(&summary, &crate::time::now()).into_bytes(),
+        ),
+        ("tests.txt", tests_txt.into_bytes()),
+        ("release_gate_stdout.txt", run.gate.stdout),
+        ("release_gate_stderr.txt", run.gate.stderr),
+    ];
+    Ok(Finished::new(outcome, human, text)
+        .in_dir(&dir, files)
+        .evidence(&args.evidence, &summary))
 }

@@ -3,24 +3,27 @@
 use std::time::Duration;
 
 use super::progress::Progress;
-use super::{Finished, Human};
+use super::Finished;
 use crate::cli::StressArgs;
-use crate::config::{self, process_env};
+use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::stress::{self, StressPlan};
-use crate::report::text;
+use crate::report::{text, Judged};
 
 /// How often the supervisor ticks: progress updates and the finish check.
 const TICK: Duration = Duration::from_millis(100);
 
 pub fn run(args: &StressArgs) -> exit::Result<Finished> {
     let plan = StressPlan::from_args(args, &process_env).map_err(Failure::usage)?;
-    let json = config::dest(args.json.as_deref());
-    let human = Human::for_dests(&json);
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     let mut progress = Progress::new(!args.no_progress, args.status_interval, &plan.load);
     let report = super::runtime()?
         .block_on(stress::run(&plan, TICK, |t| progress.update(t)))
         .map_err(Failure::usage)?;
     progress.finish();
-    Ok(Finished::new(report.outcome(), human, text::stress(&report)).json(json, &report))
+    Ok(
+        Finished::new(report.outcome(), human, text::stress(&report))
+            .json(json, &report)
+            .evidence(&args.evidence, &Judged::Stress(Box::new(report))),
+    )
 }

@@ -67,6 +67,18 @@ fn write_atomic(path: &Path, bytes: &[u8], keep: Option<Permissions>) -> anyhow:
     Ok(())
 }
 
+/// Appends `bytes` to a file others write too (a CI step summary), creating it if need be.
+pub fn append(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("opening {} to append", path.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.flush())
+        .with_context(|| format!("appending to {}", path.display()))
+}
+
 /// Pretty JSON with a trailing newline.
 pub fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("golive's results serialise");

@@ -48,7 +48,7 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-fn verdict_value(v: &Verdict) -> String {
+pub(crate) fn verdict_value(v: &Verdict) -> String {
     match v.observed {
         None => "-".into(),
         Some(x) if v.unit == "count" => format!("{x:.0}"),

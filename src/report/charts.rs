@@ -1,0 +1,387 @@
+//! The report's charts, drawn by plotters into SVG text (its SVG backend only: no
+//! fonts are loaded, text is left to the browser). Each function returns the `<svg>`
+//! element; a chart that cannot be drawn becomes a one-line note instead.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::lttb;
+use crate::measure::{Hist, SecondStats};
+
+/// Okabe–Ito: told apart by people with any common colour-vision deficiency.
+pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+pub const SKY: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+pub const GREY: RGBColor = RGBColor(0x77, 0x77, 0x77);
+
+const WIDTH: u32 = 860;
+const FONT: &str = "sans-serif";
+/// Over-time series are cut to this many points for drawing.
+pub const MAX_POINTS: usize = 600;
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+/// A named, coloured series of points.
+type Line<'a> = (&'a str, Vec<(f64, f64)>, RGBColor);
+/// A stacked layer: its name, colour and count per second.
+type Layer = (&'static str, RGBColor, fn(&SecondStats) -> u64);
+
+/// Runs `draw` on an SVG canvas of `height` and returns the SVG text.
+fn svg(
+    height: u32,
+    draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
+) -> String {
+    let mut out = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| e.to_string().into())
+            .and_then(|_| draw(root))
+    };
+    match drawn {
+        // Inline SVG in HTML needs no namespace; dropping it leaves the page with no
+        // URL but the run's own.
+        Ok(()) => out.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1),
+        Err(e) => format!(
+            "<p class=\"note\">chart not drawn: {}</p>",
+            super::html::escape(&e.to_string())
+        ),
+    }
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// `90%`, `99.9%`, … for x = 1 / (1 − q) on the spectrum's log axis.
+fn percentile_label(x: &f64) -> String {
+    let nines = x.log10().round() as i32;
+    match nines {
+        0 => "0%".into(),
+        1 => "90%".into(),
+        2 => "99%".into(),
+        n => format!("99.{}%", "9".repeat((n - 2) as usize)),
+    }
+}
+
+/// The latency percentile spectrum, as HdrHistogram's plotter draws it: x is
+/// 1 / (1 − percentile) on a log scale from 0 to 99.999%, y is latency in ms.
+pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> String {
+    const TOP: f64 = 100_000.0;
+    let series: Vec<Line> = lines
+        .iter()
+        .filter(|(_, h, _)| !h.is_empty())
+        .map(|(name, h, color)| {
+            let points = h
+                .iter_quantiles(5)
+                .map(|v| {
+                    let q = v.quantile_iterated_to();
+                    let x = if q >= 1.0 - 1.0 / TOP {
+                        TOP
+                    } else {
+                        1.0 / (1.0 - q)
+                    };
+                    (x, ms(v.value_iterated_to()))
+                })
+                .collect();
+            (*name, points, *color)
+        })
+        .collect();
+    let y_max = series
+        .iter()
+        .flat_map(|(_, p, _)| p.iter().map(|&(_, y)| y))
+        .fold(0.0, f64::max)
+        .max(0.001)
+        * 1.08;
+    svg(340, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(36)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((1f64..TOP).log_scale(), 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .x_label_formatter(&percentile_label)
+            .x_desc("percentile")
+            .y_desc("latency (ms)")
+            .label_style((FONT, 13))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (name, points, color) in series {
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// Downsampled `(second, value)` points of one series, chosen by LTTB on `key`.
+fn thin(
+    seconds: &[SecondStats],
+    key: impl Fn(&SecondStats) -> f64,
+) -> impl Iterator<Item = &SecondStats> {
+    let ys: Vec<f64> = seconds.iter().map(key).collect();
+    lttb::indices(&ys, MAX_POINTS)
+        .into_iter()
+        .map(move |i| &seconds[i])
+}
+
+fn finished(s: &SecondStats) -> f64 {
+    (s.responses + s.errors) as f64
+}
+
+/// Over time, one panel each: throughput; p50 and p99 latency; status classes and
+/// errors stacked. Seconds in `marked` (stalls, bursts) are shaded in every panel.
+pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> String {
+    let last = seconds.last().map_or(1, |s| s.second + 1).max(1);
+    let x_range = 0f64..f64::from(last);
+    svg(560, |root| {
+        let panels = root.split_evenly((3, 1));
+        let top = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
+        let mut chart = panel(&panels[0], &x_range, top, "req/s", "", marked)?;
+        chart
+            .draw_series(LineSeries::new(
+                thin(seconds, finished).map(|s| (f64::from(s.second) + 0.5, finished(s))),
+                BLUE.stroke_width(2),
+            ))?
+            .label("finished per second")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        legend(&mut chart)?;
+
+        let p99 = |s: &SecondStats| s.p99_ms.unwrap_or(0.0);
+        let top = seconds.iter().map(p99).fold(0.0, f64::max).max(0.001) * 1.1;
+        let mut chart = panel(&panels[1], &x_range, top, "latency (ms)", "", marked)?;
+        let kept: Vec<&SecondStats> = thin(seconds, p99).filter(|s| s.p99_ms.is_some()).collect();
+        for (name, color, pick) in [
+            ("p99", VERMILLION, &p99 as &dyn Fn(&SecondStats) -> f64),
+            ("p50", BLUE, &|s: &SecondStats| s.p50_ms.unwrap_or(0.0)),
+        ] {
+            chart
+                .draw_series(LineSeries::new(
+                    kept.iter().map(|s| (f64::from(s.second) + 0.5, pick(s))),
+                    color.stroke_width(2),
+                ))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        legend(&mut chart)?;
+
+        let top = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
+        let mut chart = panel(
+            &panels[2],
+            &x_range,
+            top,
+            "responses",
+            "seconds since start",
+            marked,
+        )?;
+        let kept: Vec<&SecondStats> = thin(seconds, finished).collect();
+        // Stacked: each layer is drawn to its cumulative height, tallest first.
+        let layers: [Layer; 5] = [
+            ("errors", PURPLE, |s| s.errors),
+            ("5xx", VERMILLION, |s| s.status_5xx),
+            ("4xx", ORANGE, |s| s.status_4xx),
+            ("3xx", SKY, |s| s.status_3xx),
+            ("2xx", GREEN, |s| s.status_2xx),
+        ];
+        for depth in 0..layers.len() {
+            let (name, color, _) = layers[depth];
+            let points: Vec<(f64, f64)> = kept
+                .iter()
+                .map(|s| {
+                    let height: u64 = layers[depth..].iter().map(|(_, _, f)| f(s)).sum();
+                    (f64::from(s.second) + 0.5, height as f64)
+                })
+                .collect();
+            chart
+                .draw_series(AreaSeries::new(points, 0.0, color.mix(0.85)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled())
+                });
+        }
+        legend(&mut chart)?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One over-time panel: axes, and the marked seconds shaded.
+fn panel<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    x_range: &std::ops::Range<f64>,
+    y_max: f64,
+    desc: &str,
+    x_desc: &str,
+    marked: &[u32],
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .x_label_area_size(if x_desc.is_empty() { 18 } else { 34 })
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range.clone(), 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(desc)
+        .label_style((FONT, 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart.draw_series(marked.iter().map(|&s| {
+        Rectangle::new(
+            [(f64::from(s), 0.0), (f64::from(s) + 1.0, y_max)],
+            VERMILLION.mix(0.15).filled(),
+        )
+    }))?;
+    Ok(chart)
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 12))
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .draw()?;
+    Ok(())
+}
+
+/// A canary's samples in order: latency, green when ok, vermillion when not (a
+/// sample with no response sits at the bottom).
+pub fn samples(points: &[(Option<f64>, bool)]) -> String {
+    let n = points.len().max(1) as f64;
+    let top = points
+        .iter()
+        .filter_map(|p| p.0)
+        .fold(0.0, f64::max)
+        .max(0.001)
+        * 1.15;
+    svg(280, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.5f64..n + 0.5, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("sample")
+            .y_desc("latency (ms)")
+            .label_style((FONT, 12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            points
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.0.map(|l| (i as f64 + 1.0, l))),
+            GREY.stroke_width(1),
+        ))?;
+        chart.draw_series(points.iter().enumerate().map(|(i, &(l, ok))| {
+            let color = if ok { GREEN } else { VERMILLION };
+            Circle::new((i as f64 + 1.0, l.unwrap_or(0.0)), 4, color.filled())
+        }))?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// One point of a ramp's picture: seconds since it started and what happened.
+pub enum RampMark {
+    /// The weight from here on.
+    Weight(f64, u32),
+    /// A window's end: its weight and whether it passed (`None`: inconclusive or error).
+    Window(f64, u32, Option<bool>),
+    RolledBack(f64),
+}
+
+/// The traffic weight over time as steps, each window a dot on its step (green pass,
+/// vermillion fail, grey neither), and the rollback as a vertical line.
+pub fn ramp(marks: &[RampMark], end_s: f64) -> String {
+    let end = end_s.max(1.0);
+    svg(300, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..end * 1.02, 0f64..105.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("seconds since start")
+            .y_desc("traffic weight (%)")
+            .label_style((FONT, 12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        let mut steps: Vec<(f64, f64)> = Vec::new();
+        let mut weight = 0.0;
+        for m in marks {
+            let next = match m {
+                RampMark::Weight(t, w) => Some((*t, f64::from(*w))),
+                RampMark::RolledBack(t) => Some((*t, 0.0)),
+                RampMark::Window(..) => None,
+            };
+            if let Some((t, w)) = next {
+                steps.push((t, weight));
+                steps.push((t, w));
+                weight = w;
+            }
+        }
+        steps.push((end, weight));
+        chart
+            .draw_series(LineSeries::new(steps, BLUE.stroke_width(2)))?
+            .label("weight")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        chart.draw_series(marks.iter().filter_map(|m| match m {
+            RampMark::Window(t, w, verdict) => {
+                let color = match verdict {
+                    Some(true) => GREEN,
+                    Some(false) => VERMILLION,
+                    None => GREY,
+                };
+                Some(Circle::new((*t, f64::from(*w)), 5, color.filled()))
+            }
+            _ => None,
+        }))?;
+        for m in marks {
+            if let RampMark::RolledBack(t) = m {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(*t, 0.0), (*t, 105.0)],
+                        VERMILLION.stroke_width(2),
+                    ))?
+                    .label("rollback")
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], VERMILLION.stroke_width(2))
+                    });
+            }
+        }
+        legend(&mut chart)?;
+        root.present()?;
+        Ok(())
+    })
+}

@@ -1,0 +1,594 @@
+//! The HTML report: one self-contained page per judged result. No script, no external
+//! reference of any kind; the one `<style>` is allowed by its hash in a strict
+//! Content-Security-Policy, and the charts are inline SVG. Readable on a phone,
+//! printable on paper.
+
+use std::fmt::Write;
+
+use base64::Engine as _;
+
+use super::charts::{self, RampMark};
+use super::judged::Judged;
+use super::notable;
+use super::suite::{self, Status, Suite};
+use super::text::bytes;
+use crate::gates::canary::CanaryResult;
+use crate::gates::stress::StressReport;
+use crate::measure::{decode_hist, ErrorKind, LatencyStats};
+use crate::outcome::Outcome;
+use crate::ramp::{window::WindowVerdict, EventKind, RampReport};
+
+const STYLE: &str = include_str!("report.css");
+
+/// Notable seconds listed in full; the rest are counted (all are shaded).
+const MAX_NOTABLE: usize = 20;
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `'sha256-…'` of the page's style: the only inline content the policy allows.
+fn style_hash() -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+    )
+}
+
+/// The Content-Security-Policy the page carries (and passes).
+pub fn policy() -> String {
+    format!(
+        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        style_hash()
+    )
+}
+
+fn class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Inconclusive => "inconclusive",
+        Status::Error => "error",
+    }
+}
+
+fn outcome_class(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::Inconclusive => "inconclusive",
+        Outcome::Interrupted => "error",
+    }
+}
+
+/// The whole page for `judged`; `rendered_at` is when the page was made (RFC 3339).
+pub fn render(judged: &Judged, rendered_at: &str) -> String {
+    let suite = suite::suite(judged);
+    let mut body = String::new();
+    verdict(&mut body, &suite);
+    checks(&mut body, &suite);
+    match judged {
+        Judged::Stress(r) => stress(&mut body, r),
+        Judged::Canary(d) => canary(&mut body, &d.body),
+        Judged::Stage4(d) => canary(&mut body, &d.body.checks.canary),
+        Judged::Ramp(r) => ramp(&mut body, r),
+        _ => {}
+    }
+    footer(&mut body, &suite, rendered_at);
+    let title = format!(
+        "golive {}: {} · {}",
+        suite.envelope.command,
+        suite.outcome().as_str(),
+        suite.subject
+    );
+    page(&title, &body)
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+         <meta name=\"generator\" content=\"golive\">\n<title>{}</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        policy(),
+        escape(title)
+    )
+}
+
+fn verdict(out: &mut String, s: &Suite) {
+    let o = s.outcome();
+    let _ = writeln!(
+        out,
+        "<header class=\"verdict {}\">\n<p class=\"kind\">golive {}</p>\n<h1>{}</h1>\n<p class=\"subject\">{}</p>",
+        outcome_class(o),
+        escape(&s.envelope.command),
+        o.as_str(),
+        escape(&s.subject)
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"counts\">{} checks · {} passed · {} failed · {} inconclusive · {} errors</p>",
+        s.cases.len(),
+        s.count(Status::Pass),
+        s.count(Status::Fail),
+        s.count(Status::Inconclusive),
+        s.count(Status::Error)
+    );
+    if s.envelope.interrupted {
+        out.push_str("<p><strong>Interrupted:</strong> the run was cut short; what it measured is below.</p>\n");
+    }
+    list(out, "reasons", s.reasons.iter().filter(|r| !r.is_empty()));
+    out.push_str("</header>\n");
+    if !s.advisories.is_empty() {
+        out.push_str("<section>\n<h2>Warnings and advisories</h2>\n");
+        list(out, "advisories", s.advisories.iter());
+        out.push_str("</section>\n");
+    }
+}
+
+fn list<'a>(out: &mut String, class: &str, items: impl Iterator<Item = &'a String>) {
+    let items: Vec<String> = items.map(|i| format!("<li>{}</li>", escape(i))).collect();
+    if !items.is_empty() {
+        let _ = writeln!(out, "<ul class=\"{class}\">{}</ul>", items.join(""));
+    }
+}
+
+/// Checks listed in full up to this many; a longer list shows what did not pass and
+/// folds the whole list away (a long ramp or canary has hundreds).
+const MAX_OPEN_CHECKS: usize = 25;
+
+fn checks(out: &mut String, s: &Suite) {
+    out.push_str("<section>\n<h2>Checks</h2>\n");
+    if s.cases.len() <= MAX_OPEN_CHECKS {
+        checks_table(out, s.cases.iter());
+    } else {
+        let not_passed: Vec<_> = s
+            .cases
+            .iter()
+            .filter(|c| c.status != Status::Pass)
+            .collect();
+        if not_passed.is_empty() {
+            let _ = writeln!(out, "<p>All {} checks passed.</p>", s.cases.len());
+        } else {
+            let _ = writeln!(
+                out,
+                "<p>{} of {} checks did not pass:</p>",
+                not_passed.len(),
+                s.cases.len()
+            );
+            checks_table(out, not_passed.into_iter());
+        }
+        let _ = writeln!(
+            out,
+            "<details><summary>all {} checks</summary>",
+            s.cases.len()
+        );
+        checks_table(out, s.cases.iter());
+        out.push_str("</details>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn checks_table<'a>(out: &mut String, cases: impl Iterator<Item = &'a suite::Case>) {
+    out.push_str("<div class=\"scroll\"><table class=\"checks\">\n<thead><tr><th>check</th><th>measured</th><th>result</th><th>why</th></tr></thead>\n<tbody>\n");
+    for c in cases {
+        let output = c.output.as_deref().map_or(String::new(), |o| {
+            format!(
+                "<details><summary>output</summary><pre>{}</pre></details>",
+                escape(o)
+            )
+        });
+        let _ = writeln!(
+            out,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"status\">{}</td><td>{}{output}</td></tr>",
+            class(c.status),
+            escape(&c.name),
+            escape(&c.measured),
+            c.status.as_str(),
+            escape(c.detail.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
+fn footer(out: &mut String, s: &Suite, rendered_at: &str) {
+    let e = &s.envelope;
+    let _ = writeln!(
+        out,
+        "<footer><p>golive {} · {} · started {} · finished {} · report rendered <time>{}</time></p></footer>",
+        escape(&e.golive_version),
+        escape(&e.command),
+        escape(&e.started_at),
+        escape(&e.finished_at),
+        escape(rendered_at)
+    );
+}
+
+fn figure(out: &mut String, svg: &str, caption: &str) {
+    let _ = writeln!(
+        out,
+        "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
+        escape(caption)
+    );
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.3}"))
+}
+
+fn table(out: &mut String, rows: &[(&str, String)]) {
+    out.push_str("<table class=\"facts\"><tbody>\n");
+    for (k, v) in rows {
+        let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(v));
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn stress(out: &mut String, r: &StressReport) {
+    let res = &r.body.results;
+    let s = &r.body.settings;
+    out.push_str("<section>\n<h2>Results</h2>\n");
+    table(
+        out,
+        &[
+            (
+                "requests",
+                format!(
+                    "{} sent · {} responses · {} errors · {} aborted",
+                    res.requests_sent, res.responses, res.errors_total, res.aborted
+                ),
+            ),
+            (
+                "throughput",
+                format!(
+                    "{:.1} req/s over {:.3} s",
+                    res.throughput_rps, res.wall_time_s
+                ),
+            ),
+            (
+                "success",
+                res.success_rate_pct.map_or("-".into(), |p| {
+                    format!(
+                        "{p:.2}% ({} of {})",
+                        res.successes,
+                        res.responses + res.errors_total
+                    )
+                }),
+            ),
+            ("read", bytes(res.bytes_read)),
+            (
+                "status codes",
+                res.status_codes
+                    .iter()
+                    .map(|(c, n)| format!("{c} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            ),
+        ],
+    );
+    let errors: Vec<(&str, String)> = ErrorKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let n = *res.errors.get(k.as_str())?;
+            (n > 0).then(|| {
+                let fix = k.fix().map_or(String::new(), |f| format!(" Fix: {f}"));
+                (k.as_str(), format!("{n} · {}.{fix}", k.describe()))
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        out.push_str("<h3>Errors</h3>\n");
+        table(out, &errors);
+    }
+    out.push_str("</section>\n");
+
+    out.push_str("<section>\n<h2>Latency</h2>\n<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th>ms</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>count</th></tr></thead><tbody>\n");
+    let corrected = if res.schedule.is_some() {
+        "corrected"
+    } else {
+        "successes"
+    };
+    let mut rows: Vec<(&str, &LatencyStats)> = vec![(corrected, &res.latency)];
+    if let Some(w) = res
+        .latency_without_lag
+        .as_ref()
+        .filter(|w| **w != res.latency)
+    {
+        rows.push(("less golive's lag", w));
+    }
+    if let Some(svc) = &res.service_latency {
+        rows.push(("service time", svc));
+    }
+    if res.failed_latency.count > 0 {
+        rows.push(("failures", &res.failed_latency));
+    }
+    for (name, l) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(name),
+            ms(l.min_ms),
+            ms(l.p50_ms),
+            ms(l.p90_ms),
+            ms(l.p95_ms),
+            ms(l.p99_ms),
+            ms(l.p999_ms),
+            ms(l.max_ms),
+            ms(l.mean_ms),
+            l.count
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    let h = &res.histograms;
+    let decoded = (
+        decode_hist(&h.success),
+        res.schedule.as_ref().map(|_| decode_hist(&h.service)),
+    );
+    match decoded {
+        (Ok(success), service) => {
+            let service = service.and_then(Result::ok);
+            let mut lines = vec![(corrected, &success, charts::BLUE)];
+            if let Some(svc) = &service {
+                lines.push(("service time", svc, charts::ORANGE));
+            }
+            let caption = if service.is_some() {
+                "Latency by percentile, from the full histograms. Corrected latency runs from each request's intended send (coordinated omission corrected); service time from its actual send."
+            } else {
+                "Latency by percentile, from the full histogram of successful responses."
+            };
+            figure(out, &charts::spectrum(&lines), caption);
+        }
+        (Err(e), _) => {
+            let _ = writeln!(out, "<p class=\"note\">The histogram does not decode ({}); the spectrum is not drawn.</p>", escape(&e.to_string()));
+        }
+    }
+    out.push_str("</section>\n");
+
+    out.push_str("<section>\n<h2>Over time</h2>\n");
+    let found = notable::find(&res.timeline, res.latency.p50_ms);
+    let marked: Vec<u32> = found.iter().map(|n| n.second).collect();
+    if res.timeline.is_empty() {
+        out.push_str("<p class=\"note\">No per-second data.</p>\n");
+    } else {
+        let thinned = if res.timeline.len() > charts::MAX_POINTS {
+            format!(" Drawn from {} of {} seconds (largest-triangle-three-buckets), every notable second shaded.", charts::MAX_POINTS, res.timeline.len())
+        } else {
+            String::new()
+        };
+        figure(
+            out,
+            &charts::over_time(&res.timeline, &marked),
+            &format!("Per second: requests finished, p50 and p99 latency of successes, responses by status class with errors stacked. Shaded: notable seconds.{thinned}"),
+        );
+    }
+    if found.is_empty() {
+        out.push_str("<p>No notable seconds: no stall, latency spike or error burst.</p>\n");
+    } else {
+        out.push_str("<h3>Notable seconds</h3>\n<ul class=\"notable\">");
+        for n in found.iter().take(MAX_NOTABLE) {
+            let _ = write!(
+                out,
+                "<li>second {}: {}</li>",
+                n.second,
+                escape(&n.what.join("; "))
+            );
+        }
+        out.push_str("</ul>\n");
+        if found.len() > MAX_NOTABLE {
+            let _ = writeln!(out, "<p>… and {} more.</p>", found.len() - MAX_NOTABLE);
+        }
+    }
+    out.push_str("</section>\n");
+
+    out.push_str("<section>\n<h2>Generator</h2>\n");
+    let g = &res.generator;
+    let mut rows = vec![
+        (
+            "generator",
+            format!(
+                "{} thread(s) · {} connections ({} opened) · {:.2} s CPU · {} µs CPU/request · {:.1} MB peak",
+                g.threads,
+                g.connections,
+                g.connections_opened,
+                g.cpu_time_s,
+                g.cpu_us_per_request.map_or("-".into(), |c| format!("{c:.1}")),
+                g.peak_rss_mb
+            ),
+        ),
+    ];
+    if let Some(sch) = &res.schedule {
+        rows.push((
+            "schedule",
+            format!(
+                "{:.1} req/s planned · {:.1} achieved · late sends {:.2}% (busy connection {:.2}%, golive late {:.2}%) · max send lag {:.3} ms",
+                sch.intended_rps, sch.achieved_rps, sch.late_sends_pct, sch.busy_waits_pct, sch.late_wakeups_pct, sch.max_send_lag_ms
+            ),
+        ));
+    }
+    table(out, &rows);
+    out.push_str("<h3>Settings</h3>\n");
+    let bound = match (s.requests, s.duration_s) {
+        (Some(n), Some(d)) => format!("{n} requests or {d} s"),
+        (Some(n), None) => format!("{n} requests"),
+        (None, Some(d)) => format!("{d} s"),
+        (None, None) => "-".into(),
+    };
+    table(
+        out,
+        &[
+            ("request", format!("{} {}", s.method, s.url)),
+            (
+                "model",
+                match s.rate_rps {
+                    Some(r) => format!("open model at {r} req/s"),
+                    None => "closed loop".into(),
+                },
+            ),
+            (
+                "connections",
+                format!("{} over {} thread(s)", s.concurrency, s.threads),
+            ),
+            ("bound", bound),
+            ("timeout", format!("{} ms", s.timeout_ms)),
+            (
+                "protocol",
+                if s.http2 {
+                    "HTTP/2".into()
+                } else {
+                    "HTTP/1.1".into()
+                },
+            ),
+            (
+                "TLS verification",
+                if s.insecure {
+                    "off (-k)".into()
+                } else {
+                    "on".into()
+                },
+            ),
+            (
+                "headers",
+                if s.headers.is_empty() {
+                    "-".into()
+                } else {
+                    s.headers.join(", ")
+                },
+            ),
+            ("body", bytes(s.body_bytes as u64)),
+        ],
+    );
+    out.push_str("</section>\n");
+}
+
+fn canary(out: &mut String, c: &CanaryResult) {
+    out.push_str("<section>\n<h2>Canary samples</h2>\n");
+    let points: Vec<(Option<f64>, bool)> = c.samples.iter().map(|s| (s.latency_ms, s.ok)).collect();
+    let p95 = c.p95_ms.map_or("-".into(), |p| format!("{p:.2} ms"));
+    figure(
+        out,
+        &charts::samples(&points),
+        &format!(
+            "Each sample's latency in order: {} of {} ok (green), the rest not (vermillion; no response is drawn at 0). p95 {p95} (nearest rank).",
+            c.oks, c.count
+        ),
+    );
+    out.push_str("</section>\n");
+}
+
+fn seconds_since(start: &str, at: &str) -> f64 {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    match (parse(start), parse(at)) {
+        (Some(s), Some(a)) => (a - s).num_milliseconds() as f64 / 1000.0,
+        _ => 0.0,
+    }
+}
+
+fn ramp(out: &mut String, r: &RampReport) {
+    let start = r.envelope.started_at.as_str();
+    let mut marks = Vec::new();
+    let mut lines = Vec::new();
+    for e in &r.body.timeline {
+        let t = seconds_since(start, &e.at);
+        let line = match &e.kind {
+            EventKind::Started { revision, resumed } => format!(
+                "{} revision {}",
+                if *resumed { "resumed" } else { "started" },
+                revision.as_deref().unwrap_or("-")
+            ),
+            EventKind::PreGate {
+                outcome,
+                skipped,
+                requests,
+                ..
+            } => {
+                if *skipped {
+                    "pre-gate skipped".into()
+                } else {
+                    format!("pre-gate {} over {requests} requests", outcome.as_str())
+                }
+            }
+            EventKind::StepStarted {
+                step,
+                weight,
+                set_weight,
+                ..
+            } => {
+                marks.push(RampMark::Weight(t, *weight));
+                let ok = if set_weight.ok() { "ok" } else { "FAILED" };
+                format!("step {step}: weight {weight}% (set-weight {ok})")
+            }
+            EventKind::Window(w) => {
+                let passed = match w.verdict {
+                    WindowVerdict::Pass => Some(true),
+                    WindowVerdict::Fail => Some(false),
+                    WindowVerdict::Inconclusive | WindowVerdict::Error => None,
+                };
+                marks.push(RampMark::Window(t, w.weight, passed));
+                let why = if w.reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", w.reasons.join("; "))
+                };
+                format!(
+                    "step {} window {} at {}%: {}{why}",
+                    w.step,
+                    w.window,
+                    w.weight,
+                    w.verdict.as_str()
+                )
+            }
+            EventKind::Promoted {
+                step,
+                weight,
+                passing_windows,
+            } => {
+                format!("step {step} at {weight}% promoted after {passing_windows} passing windows")
+            }
+            EventKind::Paused { step, weight, why } => {
+                format!("paused at step {step} ({weight}%): {why}")
+            }
+            EventKind::Approved { step } => format!("approved at step {step}"),
+            EventKind::Aborted { step } => format!("aborted at step {step}"),
+            EventKind::RolledBack {
+                weight,
+                why,
+                rollback,
+                ..
+            } => {
+                marks.push(RampMark::RolledBack(t));
+                let ok = if rollback.ok() { "ok" } else { "FAILED" };
+                format!(
+                    "ROLLED BACK from {}% (rollback {ok}): {why}",
+                    weight.unwrap_or(0)
+                )
+            }
+            EventKind::Interrupted { step } => format!(
+                "interrupted at step {}",
+                step.map_or("-".into(), |s| s.to_string())
+            ),
+            EventKind::Finished { outcome, why } => format!("finished {}: {why}", outcome.as_str()),
+        };
+        lines.push((t, line));
+    }
+    let end = seconds_since(start, &r.envelope.finished_at);
+    out.push_str("<section>\n<h2>Ramp</h2>\n");
+    figure(
+        out,
+        &charts::ramp(&marks, end),
+        "Traffic weight over time; each window a dot on its step (green pass, vermillion fail, grey inconclusive or error); a vertical line marks a rollback.",
+    );
+    out.push_str("<h3>Timeline</h3>\n<ol class=\"timeline\">");
+    for (t, line) in lines {
+        let _ = write!(
+            out,
+            "<li><span class=\"t\">{t:.1} s</span> {}</li>",
+            escape(&line)
+        );
+    }
+    out.push_str("</ol>\n</section>\n");
+}
