@@ -727,6 +727,11 @@ pub struct IndexArgs {
     /// Path of the evidence, e.g. /qa/stage4/v0.4.0/summary.json.
     #[arg(long)]
     pub test: String,
+
+    /// Path of the HTML report, linked beside the evidence [default: report.html beside
+    /// a --test summary.json, as the gates write it; '' for no link].
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<String>,
 }
 
 /// Where smoke checks go and which ones.

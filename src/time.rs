@@ -11,3 +11,8 @@ pub fn rfc3339(t: SystemTime) -> String {
 pub fn now() -> String {
     rfc3339(SystemTime::now())
 }
+
+/// The current time, RFC 3339 with milliseconds: for events less than a second apart.
+pub fn now_millis() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}

@@ -92,6 +92,39 @@ fn the_updated_test_index_leaves_the_runner() {
 }
 
 #[test]
+fn the_gates_upload_their_report_and_the_junit_file_they_wrote() {
+    for (rel, stage) in [
+        ("ci/snippets/stage3_pipeline.yml", "stage3"),
+        ("ci/snippets/stage4_pipeline.yml", "stage4"),
+        ("ci/stage4_gate.yml", "stage4"),
+    ] {
+        let doc = load(rel);
+        let text = steps_text(&doc);
+        let flag = format!("golive {stage} --junit ");
+        let at = text
+            .find(&flag)
+            .unwrap_or_else(|| panic!("{rel}: no {flag}"))
+            + flag.len();
+        let junit = text[at..].split_whitespace().next().unwrap();
+        let dir = junit.rsplit_once('/').unwrap().0;
+        let upload = step_using(&doc, "actions/upload-artifact@").expect("upload step");
+        assert_eq!(upload["if"].as_str(), Some("always()"), "{rel}");
+        let paths: Vec<&str> = upload["with"]["path"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .map(str::trim)
+            .collect();
+        for want in [junit.to_string(), format!("{dir}/report.html")] {
+            assert!(
+                paths.contains(&want.as_str()),
+                "{rel}: {want} not uploaded: {paths:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_gate_workflow_requires_urls_and_live_providers() {
     let doc = load("ci/stage4_gate.yml");
     let inputs = &doc["on"]["workflow_dispatch"]["inputs"];

@@ -498,6 +498,14 @@ fn index_records_and_updates_a_row() {
     let page = String::from_utf8(p.read("public/test2.html")).unwrap();
     assert_eq!(page.matches("<td>v0.4.0</td>").count(), 1);
     assert!(page.contains("<td>second run</td>"));
+    // The gate's HTML report sits beside its summary.json, and the row links both.
+    assert!(
+        page.contains(
+            "<td><a href=\"/qa/stage4/v0.4.0/summary.json\">summary.json</a> · \
+             <a href=\"/qa/stage4/v0.4.0/report.html\">report</a></td>"
+        ),
+        "{page}"
+    );
 }
 
 const MARKER: &str = "qa/_aggregate/stage4_patch_applied.txt";

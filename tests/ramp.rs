@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use golive::ramp::RampReport;
-use golive::ramp::{EventKind, RampState};
+use golive::ramp::window::WindowVerdict;
+use golive::ramp::{EventKind, RampReport, RampState};
 use golive::serve::{BackgroundServer, HealthMode, ServeOptions};
 
 struct Ramp {
@@ -124,7 +124,15 @@ fn a_healthy_ramp_sets_each_weight_in_order_and_never_rolls_back() {
 #[test]
 fn five_xx_at_the_third_step_rolls_back_with_the_evidence() {
     let r = Ramp::new(ServeOptions::default());
-    let run = r.run(&r.args("1s", &r.set_weight(Some(50))), &["--skip-pre"]);
+    let (junit, page) = (r.path("ramp.xml"), r.path("ramp.html"));
+    let evidence = [
+        "--skip-pre",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report",
+        page.to_str().unwrap(),
+    ];
+    let run = r.run(&r.args("1s", &r.set_weight(Some(50))), &evidence);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(r.weights(), [5, 20, 50, 0]);
     let report = r.report();
@@ -141,6 +149,26 @@ fn five_xx_at_the_third_step_rolls_back_with_the_evidence() {
         })
         .unwrap();
     assert!(window.synthetic.status_5xx > 0);
+    // JUnit: a testcase per set-weight and per window, and the rollback; every failed
+    // window is a failure, and so is the rollback.
+    let windows: Vec<_> = report
+        .body
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Window(w) => Some(w.verdict),
+            _ => None,
+        })
+        .collect();
+    let failed = windows
+        .iter()
+        .filter(|v| **v == WindowVerdict::Fail)
+        .count();
+    let c = junit_counts(&junit);
+    assert_eq!(c.tests, 3 + windows.len() + 1, "{c:?}");
+    assert_eq!(c.failures, failed + 1, "{c:?}");
+    let page = std::fs::read_to_string(&page).unwrap();
+    assert!(page.contains("<h1>FAIL</h1>") && page.contains("ROLLED BACK from 50%"));
     assert!(
         run.stdout.contains("ROLLED BACK from 50%"),
         "{}",

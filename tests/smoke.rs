@@ -407,9 +407,15 @@ fn stage3_passes_with_a_passing_gate_and_writes_every_artifact() {
         "release_gate_stdout.txt",
         "release_gate_stderr.txt",
         "tests.txt",
+        "report.html",
     ] {
         assert!(dir.join(file).exists(), "{file}");
     }
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("<h1>PASS</h1>") && page.contains("release gate"),
+        "{page}"
+    );
     let stdout = std::fs::read_to_string(dir.join("release_gate_stdout.txt")).unwrap();
     assert!(stdout.starts_with("HOME_API=1 PYTHONPATH=."), "{stdout}");
     for key in [

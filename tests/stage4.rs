@@ -75,6 +75,10 @@ fn stage4_with(base: &str, extra: &[&str], env: &[(&str, &str)]) -> Gate {
     let summary: Stage4Summary = read_json(&out.join("summary.json"));
     let raw: serde_json::Value = read_json(&out.join("summary.json"));
     let tests_txt = std::fs::read_to_string(out.join("tests.txt")).unwrap();
+    // Every run leaves its HTML report beside summary.json, with the same verdict.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let headline = format!("<h1>{}</h1>", summary.status.as_str());
+    assert!(page.contains(&headline), "report.html lacks {headline}");
     Gate {
         run,
         summary,

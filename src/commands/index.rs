@@ -21,6 +21,20 @@ fn default_title(stage: &str) -> String {
     }
 }
 
+/// The report beside the evidence: given, or report.html where a gate wrote its
+/// summary.json (stage3 and stage4 write both into one directory).
+fn report_link(args: &IndexArgs) -> Option<String> {
+    match &args.report {
+        Some(r) if r.is_empty() => None,
+        Some(r) => Some(r.clone()),
+        None => args
+            .test
+            .strip_suffix("summary.json")
+            .filter(|dir| dir.is_empty() || dir.ends_with('/'))
+            .map(|dir| format!("{dir}report.html")),
+    }
+}
+
 pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
     if args.stage.is_empty()
         || !args
@@ -57,6 +71,7 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
         link: args.link.clone(),
         code: args.code.clone(),
         test: args.test.clone(),
+        report: report_link(args),
     };
     let (out, change) = html::upsert(&page, &section, &row);
     if change != Change::Unchanged || !path.exists() {

@@ -39,7 +39,7 @@ fn control(path: &Path, action: Action) -> exit::Result<Finished> {
     state::update(path, |s| {
         s.control.push(Control {
             action,
-            at: crate::time::now(),
+            at: crate::time::now_millis(),
         })
     })
     .map_err(Failure::runtime)?;

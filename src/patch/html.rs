@@ -23,6 +23,9 @@ pub struct Row {
     pub code: String,
     /// Path of the evidence (rendered as a link to its file name).
     pub test: String,
+    /// Path of the HTML report, linked after the evidence in the test column (the
+    /// seed's rows have none).
+    pub report: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +71,7 @@ impl Row {
             link: "/".into(),
             code: "golive stage3".into(),
             test: "/qa/stage3/v0.3.0/summary.json".into(),
+            report: None,
         }
     }
 
@@ -80,6 +84,7 @@ impl Row {
             link: "/".into(),
             code: "golive stage4".into(),
             test: "/qa/stage4/v0.4.0/summary.json".into(),
+            report: None,
         }
     }
 }
@@ -108,7 +113,14 @@ fn cells(row: &Row) -> [String; 5] {
         escape(&row.description),
         link(&row.link, link_text),
         code,
-        link(&row.test, test_name),
+        match &row.report {
+            Some(report) => format!(
+                "{} · {}",
+                link(&row.test, test_name),
+                link(report, "report")
+            ),
+            None => link(&row.test, test_name),
+        },
     ]
 }
 

@@ -74,7 +74,7 @@ pub enum EventKind {
 impl Event {
     pub fn now(kind: EventKind) -> Event {
         Event {
-            at: crate::time::now(),
+            at: crate::time::now_millis(),
             kind,
         }
     }

@@ -489,7 +489,12 @@ fn seconds_since(start: &str, at: &str) -> f64 {
 }
 
 fn ramp(out: &mut String, r: &RampReport) {
-    let start = r.envelope.started_at.as_str();
+    // Events carry milliseconds; the envelope only seconds.
+    let start = r
+        .body
+        .timeline
+        .first()
+        .map_or(r.envelope.started_at.as_str(), |e| e.at.as_str());
     let mut marks = Vec::new();
     let mut lines = Vec::new();
     for e in &r.body.timeline {
@@ -520,7 +525,7 @@ fn ramp(out: &mut String, r: &RampReport) {
             } => {
                 marks.push(RampMark::Weight(t, *weight));
                 let ok = if set_weight.ok() { "ok" } else { "FAILED" };
-                format!("step {step}: weight {weight}% (set-weight {ok})")
+                format!("step {}: weight {weight}% (set-weight {ok})", step + 1)
             }
             EventKind::Window(w) => {
                 let passed = match w.verdict {
@@ -536,7 +541,7 @@ fn ramp(out: &mut String, r: &RampReport) {
                 };
                 format!(
                     "step {} window {} at {}%: {}{why}",
-                    w.step,
+                    w.step + 1,
                     w.window,
                     w.weight,
                     w.verdict.as_str()
@@ -547,13 +552,16 @@ fn ramp(out: &mut String, r: &RampReport) {
                 weight,
                 passing_windows,
             } => {
-                format!("step {step} at {weight}% promoted after {passing_windows} passing windows")
+                format!(
+                    "step {} at {weight}% promoted after {passing_windows} passing windows",
+                    step + 1
+                )
             }
             EventKind::Paused { step, weight, why } => {
-                format!("paused at step {step} ({weight}%): {why}")
+                format!("paused at step {} ({weight}%): {why}", step + 1)
             }
-            EventKind::Approved { step } => format!("approved at step {step}"),
-            EventKind::Aborted { step } => format!("aborted at step {step}"),
+            EventKind::Approved { step } => format!("approved at step {}", step + 1),
+            EventKind::Aborted { step } => format!("aborted at step {}", step + 1),
             EventKind::RolledBack {
                 weight,
                 why,
@@ -569,13 +577,17 @@ fn ramp(out: &mut String, r: &RampReport) {
             }
             EventKind::Interrupted { step } => format!(
                 "interrupted at step {}",
-                step.map_or("-".into(), |s| s.to_string())
+                step.map_or("-".into(), |s| (s + 1).to_string())
             ),
             EventKind::Finished { outcome, why } => format!("finished {}: {why}", outcome.as_str()),
         };
         lines.push((t, line));
     }
-    let end = seconds_since(start, &r.envelope.finished_at);
+    let end = r
+        .body
+        .timeline
+        .last()
+        .map_or(0.0, |e| seconds_since(start, &e.at));
     out.push_str("<section>\n<h2>Ramp</h2>\n");
     figure(
         out,

@@ -388,7 +388,7 @@ fn ramp_cases(timeline: &[crate::ramp::Event]) -> (Vec<Case>, Vec<String>) {
                 ..
             } => {
                 let mut case = Case::ok(
-                    format!("step {step} ({weight}%) set-weight"),
+                    format!("step {} ({weight}%) set-weight", step + 1),
                     set_weight.ok(),
                     set_weight
                         .exit_code
@@ -412,7 +412,7 @@ fn ramp_cases(timeline: &[crate::ramp::Event]) -> (Vec<Case>, Vec<String>) {
                     measured.push_str(&format!("; service {rps} req, {bad} 5xx"));
                 }
                 let mut case = Case::new(
-                    format!("step {} ({}%) window {}", w.step, w.weight, w.window),
+                    format!("step {} ({}%) window {}", w.step + 1, w.weight, w.window),
                     window_status(w.verdict),
                     measured,
                 )
@@ -447,7 +447,7 @@ fn ramp_cases(timeline: &[crate::ramp::Event]) -> (Vec<Case>, Vec<String>) {
                 cases.push(case);
             }
             EventKind::Paused { step, weight, why } => {
-                advisories.push(format!("paused at step {step} ({weight}%): {why}"))
+                advisories.push(format!("paused at step {} ({weight}%): {why}", step + 1))
             }
             _ => {}
         }

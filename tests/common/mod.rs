@@ -267,3 +267,46 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("parsing {}: {e}\n{text}", path.display()))
 }
+
+/// Counts of a JUnit file's testcases and of their failure, error and skipped elements,
+/// read with an XML parser.
+#[derive(Debug, Default, PartialEq)]
+pub struct JunitCounts {
+    pub tests: usize,
+    pub failures: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    pub messages: Vec<String>,
+}
+
+pub fn junit_counts(path: &Path) -> JunitCounts {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut c = JunitCounts::default();
+    loop {
+        match reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    b"testcase" => c.tests += 1,
+                    b"failure" => c.failures += 1,
+                    b"error" => c.errors += 1,
+                    b"skipped" => c.skipped += 1,
+                    _ => continue,
+                }
+                if let Some(m) = e.try_get_attribute("message").unwrap() {
+                    c.messages.push(
+                        m.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                            .unwrap()
+                            .into_owned(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    c
+}
