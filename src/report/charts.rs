@@ -151,6 +151,7 @@ fn finished(s: &SecondStats) -> f64 {
 pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> String {
     let last = seconds.last().map_or(1, |s| s.second + 1).max(1);
     let x_range = 0f64..f64::from(last);
+    let marked = &spans(marked, last);
     svg(560, |root| {
         let panels = root.split_evenly((3, 1));
         let top = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
@@ -226,6 +227,24 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> String {
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// Most shaded bands a chart draws: closer marks merge, so a noisy eight-hour run
+/// does not become thousands of rectangles.
+const MAX_BANDS: u32 = 300;
+
+/// Sorted seconds as `[from, to)` bands, merging those closer than the run's length
+/// over [`MAX_BANDS`].
+fn spans(marked: &[u32], length: u32) -> Vec<(u32, u32)> {
+    let gap = (length / MAX_BANDS).max(1);
+    let mut bands: Vec<(u32, u32)> = Vec::new();
+    for &s in marked {
+        match bands.last_mut() {
+            Some(band) if s < band.1 + gap => band.1 = band.1.max(s + 1),
+            _ => bands.push((s, s + 1)),
+        }
+    }
+    bands
+}
+
 /// One over-time panel: axes, and the marked seconds shaded.
 fn panel<'a, 'b>(
     area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
@@ -233,7 +252,7 @@ fn panel<'a, 'b>(
     y_max: f64,
     desc: &str,
     x_desc: &str,
-    marked: &[u32],
+    marked: &[(u32, u32)],
 ) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(area)
         .margin(8)
@@ -247,9 +266,9 @@ fn panel<'a, 'b>(
         .label_style((FONT, 12))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
-    chart.draw_series(marked.iter().map(|&s| {
+    chart.draw_series(marked.iter().map(|&(from, to)| {
         Rectangle::new(
-            [(f64::from(s), 0.0), (f64::from(s) + 1.0, y_max)],
+            [(f64::from(from), 0.0), (f64::from(to), y_max)],
             VERMILLION.mix(0.15).filled(),
         )
     }))?;
@@ -384,4 +403,18 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> String {
         root.present()?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_seconds_become_few_bands() {
+        assert_eq!(spans(&[2, 3, 7], 60), vec![(2, 4), (7, 8)]);
+        let every_other: Vec<u32> = (0..28_800).step_by(2).collect();
+        let bands = spans(&every_other, 28_800);
+        assert!(bands.len() <= MAX_BANDS as usize, "{}", bands.len());
+        assert_eq!(bands.first().map(|b| b.0), Some(0));
+    }
 }

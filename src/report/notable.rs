@@ -41,10 +41,10 @@ pub fn find(seconds: &[SecondStats], median_ms: Option<f64>) -> Vec<Notable> {
     let typical = median(interior.iter().map(finished).collect());
     let spike_ms = median_ms.map(|m| (m * SPIKE_FACTOR).max(SPIKE_FLOOR_MS));
     let mut found = Vec::new();
-    for s in seconds {
+    for (i, s) in seconds.iter().enumerate() {
         let mut what = Vec::new();
         let n = finished(s);
-        let is_interior = interior.iter().any(|i| i.second == s.second);
+        let is_interior = i > 0 && i + 1 < seconds.len();
         if is_interior && typical >= MIN_RATE_FOR_DIPS && (n as f64) < typical / 2.0 {
             what.push(format!(
                 "{n} finished against a median of {typical:.0} per second"
