@@ -417,6 +417,27 @@ pub struct StressArgs {
     #[arg(long)]
     pub abort_on_fail: bool,
 
+    /// Run shard K of N (K from 0) of this plan: the open model sends the tickets i
+    /// of the one global schedule with i mod N = K; the closed loop takes its share
+    /// of -c and -n. `auto/N` takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(
+        long,
+        env = "GOLIVE_SHARD",
+        value_name = "K/N",
+        help_heading = "Scale-out"
+    )]
+    pub shard: Option<String>,
+
+    /// Start the schedule at TIME: RFC 3339 (2026-11-23T18:00:00Z) or from now (+30s).
+    /// Shards given one TIME send on one schedule; a late one counts its late requests as late.
+    #[arg(long, value_name = "TIME", help_heading = "Scale-out")]
+    pub start_at: Option<String>,
+
+    /// Write the latency histograms as an HdrHistogram interval log (one interval per
+    /// second, V2 compressed, values in µs) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Scale-out")]
+    pub hdr_log: Option<PathBuf>,
+
     /// No live progress on stderr.
     #[arg(long)]
     pub no_progress: bool,
@@ -495,6 +516,11 @@ pub struct MergeArgs {
     /// SLOs to judge the merged run by (default: the first file's).
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
+
+    /// Merge the shards given even if some of the plan's are missing (the verdict is
+    /// then inconclusive at best, and says which are missing).
+    #[arg(long)]
+    pub allow_partial: bool,
 
     /// Write the merged results as JSON to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]

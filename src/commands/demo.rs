@@ -16,7 +16,7 @@ use crate::gates::smoke::{self, SmokePlan};
 use crate::gates::stage4::{self, Stage4Plan};
 use crate::gates::stress::{self, StressPlan};
 use crate::http::{ClientOptions, RequestTemplate, Target};
-use crate::load::{Control, LoadPlan};
+use crate::load::{Control, LoadPlan, Shard};
 use crate::outcome::Outcome;
 use crate::ramp::EventKind;
 use crate::report::{gates, text};
@@ -41,6 +41,7 @@ fn stress_plan(url: &str, load: LoadPlan) -> StressPlan {
             .map(|s| Slo::parse(s).expect("default SLOs parse"))
             .collect(),
         abort_on_fail: false,
+        shard: None,
     }
 }
 
@@ -83,6 +84,8 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         rate: None,
         timeout: Duration::from_secs(5),
         inject_lag: None,
+        shard: Shard::default(),
+        start_at: None,
     };
     let open = LoadPlan {
         concurrency: 20,

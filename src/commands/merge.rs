@@ -8,6 +8,7 @@ use super::Finished;
 use crate::cli::MergeArgs;
 use crate::config;
 use crate::exit::{self, Failure};
+use crate::gates::shards;
 use crate::gates::stress::{self, StressReport};
 use crate::report::{text, Judged};
 use crate::slo::DEFAULT_STRESS_SLOS;
@@ -34,13 +35,20 @@ pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
         .map(|p| read_report(p))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::usage)?;
+    let named: Vec<(String, &StressReport)> = args
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .zip(&reports)
+        .collect();
+    let shards = shards::check(&named, args.allow_partial).map_err(Failure::usage)?;
     let exprs: Vec<String> = if args.slos.is_empty() {
         reports[0].body.slos.iter().map(|v| v.slo.clone()).collect()
     } else {
         args.slos.clone()
     };
     let slos = config::parse_slos(&exprs, &DEFAULT_STRESS_SLOS).map_err(Failure::usage)?;
-    let merged = stress::merge(&reports, &slos).map_err(Failure::usage)?;
+    let merged = stress::merge(&reports, &slos, shards.as_ref()).map_err(Failure::usage)?;
     let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     Ok(
         Finished::new(merged.outcome(), human, text::stress(&merged))

@@ -94,6 +94,15 @@ pub(crate) fn outputs(
     json: Option<&std::path::Path>,
     evidence: &EvidenceArgs,
 ) -> exit::Result<(Option<Dest>, Human)> {
+    outputs_with(json, &[], evidence)
+}
+
+/// [`outputs`] for a command with artifacts of its own besides (stress's --hdr-log).
+pub(crate) fn outputs_with(
+    json: Option<&std::path::Path>,
+    others: &[Option<&std::path::Path>],
+    evidence: &EvidenceArgs,
+) -> exit::Result<(Option<Dest>, Human)> {
     let json = config::dest(json);
     let all: Vec<Dest> = [
         json.clone(),
@@ -101,11 +110,12 @@ pub(crate) fn outputs(
         config::dest(evidence.junit.as_deref()),
     ]
     .into_iter()
+    .chain(others.iter().map(|p| config::dest(*p)))
     .flatten()
     .collect();
     if all.iter().filter(|d| d.is_stdout()).count() > 1 {
         return Err(Failure::usage(anyhow::anyhow!(
-            "only one of --json, --report and --junit can be - (standard output)"
+            "only one artifact (--json, --report, --junit, --hdr-log) can be - (standard output)"
         )));
     }
     Ok((json, Human::for_dests(&all)))

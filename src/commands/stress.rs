@@ -8,22 +8,30 @@ use crate::cli::StressArgs;
 use crate::config::process_env;
 use crate::exit::{self, Failure};
 use crate::gates::stress::{self, StressPlan};
-use crate::report::{text, Judged};
+use crate::output::Dest;
+use crate::report::{hdrlog, text, Judged};
 
 /// How often the supervisor ticks: progress updates and the finish check.
 const TICK: Duration = Duration::from_millis(100);
 
 pub fn run(args: &StressArgs) -> exit::Result<Finished> {
     let plan = StressPlan::from_args(args, &process_env).map_err(Failure::usage)?;
-    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    let (json, human) = super::outputs_with(
+        args.json.as_deref(),
+        &[args.hdr_log.as_deref()],
+        &args.evidence,
+    )?;
     let mut progress = Progress::new(!args.no_progress, args.status_interval, &plan.load);
     let report = super::runtime()?
         .block_on(stress::run(&plan, TICK, |t| progress.update(t)))
         .map_err(Failure::usage)?;
     progress.finish();
-    Ok(
-        Finished::new(report.outcome(), human, text::stress(&report))
-            .json(json, &report)
-            .evidence(&args.evidence, &Judged::Stress(Box::new(report))),
-    )
+    let mut finished =
+        Finished::new(report.outcome(), human, text::stress(&report)).json(json, &report);
+    if let Some(path) = &args.hdr_log {
+        let log = hdrlog::interval_log(&report)
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("writing the HdrHistogram log: {e}")))?;
+        finished = finished.file(Dest::parse(path), log);
+    }
+    Ok(finished.evidence(&args.evidence, &Judged::Stress(Box::new(report))))
 }

@@ -4,7 +4,7 @@ use super::stress::{load_plan, request};
 use super::{parse_slos, ConfigError, Env};
 use crate::cli::RampArgs;
 use crate::gates::stress::StressPlan;
-use crate::load::LoadPlan;
+use crate::load::{LoadPlan, Shard};
 use crate::ramp::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan};
 use crate::slo::{samples_needed, Metric, DEFAULT_STRESS_SLOS};
 
@@ -37,6 +37,7 @@ impl RampPlan {
                     load: load_plan(&args.load, env)?,
                     slos: parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
                     abort_on_fail: false,
+                    shard: None,
                 })
             })
             .transpose()?;
@@ -52,9 +53,12 @@ impl RampPlan {
                 rate: Some(args.window_rate),
                 timeout: args.load.timeout,
                 inject_lag: None,
+                shard: Shard::default(),
+                start_at: None,
             },
             slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
             abort_on_fail: false,
+            shard: None,
         };
         let metrics = match &args.metrics {
             Some(u) => Some(MetricsPlan {

@@ -1,14 +1,17 @@
 //! `golive stress` flags → [`StressPlan`].
 
+use std::time::SystemTime;
+
 use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION};
 use http::Method;
 
 use super::{client_options, parse_slos, ConfigError, Env};
 use crate::cli::{ClientArgs, LoadArgs, RequestArgs, StressArgs};
+use crate::gates::shards::{plan_id, ShardRecord};
 use crate::gates::stress::StressPlan;
 use crate::http::{parse_header, ClientOptions, RequestTemplate, Target};
-use crate::load::{InjectedLag, LoadPlan};
+use crate::load::{InjectedLag, LoadPlan, Shard};
 use crate::slo::DEFAULT_STRESS_SLOS;
 
 /// Requests sent in the closed loop when neither --requests nor --duration is given.
@@ -27,15 +30,118 @@ impl StressPlan {
             .filter(|u| !u.trim().is_empty())
             .ok_or(ConfigError::NoUrl)?;
         let (target, template, client) = request(url, &args.request, &args.client, env)?;
+        let mut load = load_plan(&args.load, env)?;
+        let slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
+        let start_at = match args.start_at.as_deref() {
+            Some(spec) => Some(parse_start_at(spec, SystemTime::now())?),
+            None => None,
+        };
+        let shard = match args.shard.as_deref().filter(|s| !s.is_empty()) {
+            Some(spec) => Some(parse_shard(spec, env)?),
+            None => None,
+        };
+        // The identity is the whole plan's, so every shard computes the same one.
+        let identity = plan_id(&format!(
+            "{} {}\nrate={:?}\nduration={:?}\nrequests={:?}\nconnections={}\ntimeout={:?}\n\
+             http2={}\nheaders={:?}\nbody={}\nslos={}",
+            template.method(),
+            target.uri,
+            load.rate,
+            load.duration,
+            load.requests,
+            load.concurrency,
+            load.timeout,
+            client.http2,
+            template.header_names(),
+            template.body_len(),
+            slos.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+        load.start_at = start_at;
+        let record = match shard {
+            Some(s) => {
+                // Checked for the whole plan, so that every shard refuses it alike.
+                if load.concurrency < s.count {
+                    return Err(ConfigError::Invalid(format!(
+                        "--shard {s}: -c {} leaves some of the {} shards no connection; give -c at least {}",
+                        load.concurrency, s.count, s.count
+                    )));
+                }
+                let conns = s.share(u64::from(load.concurrency)) as u32;
+                load.concurrency = conns;
+                load.threads = load.threads.min(conns);
+                load.shard = s;
+                Some(ShardRecord {
+                    index: s.index,
+                    count: s.count,
+                    plan: identity,
+                    start_at: start_at.map(|t| humantime::format_rfc3339_millis(t).to_string()),
+                })
+            }
+            None => None,
+        };
         Ok(StressPlan {
             target,
             template,
             client,
-            load: load_plan(&args.load, env)?,
-            slos: parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?,
+            load,
+            slos,
             abort_on_fail: args.abort_on_fail,
+            shard: record,
         })
     }
+}
+
+/// `K/N`, or `auto/N` with K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+pub fn parse_shard(spec: &str, env: Env) -> Result<Shard, ConfigError> {
+    let bad = |why: &str| ConfigError::Invalid(format!("--shard {spec}: {why}"));
+    let (k, n) = spec
+        .split_once('/')
+        .ok_or_else(|| bad("expected K/N, e.g. 0/4 (shards 0/4 to 3/4), or auto/4"))?;
+    let count: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| bad("N is not a whole number"))?;
+    if count == 0 {
+        return Err(bad("N must be at least 1"));
+    }
+    let index: u32 = if k.trim() == "auto" {
+        let from_env = env("JOB_COMPLETION_INDEX").ok_or_else(|| {
+            bad("auto needs JOB_COMPLETION_INDEX (set in a Kubernetes Indexed Job)")
+        })?;
+        from_env.trim().parse().map_err(|_| {
+            bad(&format!(
+                "JOB_COMPLETION_INDEX '{from_env}' is not a whole number"
+            ))
+        })?
+    } else {
+        k.trim()
+            .parse()
+            .map_err(|_| bad("K is not a whole number"))?
+    };
+    if index >= count {
+        return Err(bad(&format!(
+            "K must be below N: the shards are 0/{count} to {}/{count}",
+            count - 1
+        )));
+    }
+    Ok(Shard { index, count })
+}
+
+/// RFC 3339 (`2026-11-23T18:00:00Z`, fractions allowed) or `+DURATION` from `now`.
+pub fn parse_start_at(spec: &str, now: SystemTime) -> Result<SystemTime, ConfigError> {
+    let spec = spec.trim();
+    let parsed = match spec.strip_prefix('+') {
+        Some(after) => humantime::parse_duration(after).ok().map(|d| now + d),
+        None => humantime::parse_rfc3339(spec).ok(),
+    };
+    parsed.ok_or_else(|| {
+        ConfigError::Invalid(format!(
+            "--start-at '{spec}': expected RFC 3339 UTC (2026-11-23T18:00:00Z) or +DURATION (+30s)"
+        ))
+    })
 }
 
 /// The target, the request every worker sends and how to connect: shared by stress
@@ -97,6 +203,8 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         rate: args.rate,
         timeout: args.timeout,
         inject_lag: injected_lag(env)?,
+        shard: Shard::default(),
+        start_at: None,
     })
 }
 

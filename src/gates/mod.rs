@@ -3,6 +3,7 @@
 
 pub mod canary;
 pub mod probes;
+pub mod shards;
 pub mod smoke;
 pub mod stage3;
 pub mod stage4;

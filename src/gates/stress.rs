@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
+use super::shards::{ShardRecord, ShardSet};
 use crate::http::{ClientOptions, Connector, RequestTemplate, SetupError, Target};
 use crate::load::{self, LoadPlan, StopRule, Tick};
 use crate::measure::{Measurement, Summary};
@@ -27,6 +28,8 @@ pub struct StressPlan {
     pub slos: Vec<Slo>,
     /// Stop at the first response that makes an SLO unreachable.
     pub abort_on_fail: bool,
+    /// `--shard K/N`: recorded in the result so that merge can check the set.
+    pub shard: Option<ShardRecord>,
 }
 
 /// What `--json` writes for stress and merge, after the envelope. Field names are
@@ -44,6 +47,9 @@ pub struct StressRun {
     pub outcome_reasons: Vec<String>,
     /// Things that make the numbers worth a second look (busy connections, aborts).
     pub warnings: Vec<String>,
+    /// Which shard of which plan this run was (`--shard K/N`); absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
 }
 
 /// How the run was set up. Header values are never written: they may be secrets.
@@ -113,6 +119,7 @@ pub async fn run(
         results,
         slos,
         outcome_reasons: reasons,
+        shard: plan.shard.clone(),
     };
     Ok(Document::new("stress", started, outcome, run))
 }
@@ -195,9 +202,9 @@ fn settings(plan: &StressPlan) -> RunSettings {
         model: if p.rate.is_some() { "open" } else { "closed" }.into(),
         concurrency: p.concurrency,
         threads: p.effective_threads(),
-        requests: p.requests,
+        requests: p.requests.map(|n| p.shard.share(n)),
         duration_s: p.duration.map(|d| d.as_secs_f64()),
-        rate_rps: p.rate,
+        rate_rps: p.own_rate(),
         timeout_ms: p.timeout.as_millis() as u64,
         http2: plan.client.http2,
         insecure: plan.client.insecure,
@@ -208,14 +215,44 @@ fn settings(plan: &StressPlan) -> RunSettings {
 
 /// Merges saved runs (threads, machines, shards) into one, exactly: histograms and
 /// counters add, percentiles are recomputed, the SLOs re-judged by the same rules.
-pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, MergeError> {
+/// `shards` is what [`super::shards::check`] found: a partial set is inconclusive at
+/// best, since the load it judges is not the plan's.
+pub fn merge(
+    reports: &[StressReport],
+    slos: &[Slo],
+    shards: Option<&ShardSet>,
+) -> Result<StressReport, MergeError> {
     let first = reports.first().ok_or(MergeError::Nothing)?;
     let mut total = Measurement::default();
     for r in reports {
         total.merge(Measurement::from_summary(&r.body.results)?)?;
     }
     let interrupted = reports.iter().any(|r| r.envelope.interrupted);
-    let (outcome, verdicts, reasons) = judge(&total, slos, interrupted);
+    let (mut outcome, verdicts, mut reasons) = judge(&total, slos, interrupted);
+    let mut shard_notes = Vec::new();
+    if let Some(set) = shards {
+        shard_notes.push(format!(
+            "merged {} of {} shards of plan {}",
+            set.count as usize - set.missing.len(),
+            set.count,
+            set.plan
+        ));
+        if !set.missing.is_empty() {
+            let missing: Vec<String> = set.missing.iter().map(u32::to_string).collect();
+            reasons.push(format!(
+                "shard(s) {} of {} missing (--allow-partial): this is not the plan's load",
+                missing.join(", "),
+                set.count
+            ));
+            if outcome == Outcome::Pass {
+                outcome = Outcome::Inconclusive;
+            }
+        }
+        if set.start_differs {
+            shard_notes
+                .push("the shards' --start-at differ: they did not send on one schedule".into());
+        }
+    }
     let mut settings = first.body.settings.clone();
     settings.concurrency = reports.iter().map(|r| r.body.settings.concurrency).sum();
     settings.threads = reports.iter().map(|r| r.body.settings.threads).sum();
@@ -232,6 +269,7 @@ pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, Mer
         "merged from {} runs; wall time is the longest run's",
         reports.len()
     )];
+    warnings.extend(shard_notes);
     warnings.extend(warnings_for(&results, settings.concurrency));
     let started = reports
         .iter()
@@ -245,6 +283,7 @@ pub fn merge(reports: &[StressReport], slos: &[Slo]) -> Result<StressReport, Mer
         slos: verdicts,
         outcome_reasons: reasons,
         warnings,
+        shard: None,
     };
     Ok(Document::new("merge", started, outcome, run))
 }

@@ -10,6 +10,7 @@
 
 mod control;
 mod schedule;
+mod shard;
 mod supervise;
 mod worker;
 
@@ -17,13 +18,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
 use schedule::{Schedule, Ticket};
+pub use shard::Shard;
 pub use supervise::{Finished, Tick};
 
 use crate::http::{Connector, RequestTemplate};
@@ -32,21 +34,28 @@ use crate::measure::{live_quantiles, LiveCounters, LiveTotals, Measurement, Reco
 /// How much load, for how long.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadPlan {
-    /// Connections kept open, one request in flight on each.
+    /// Connections this process keeps open, one request in flight on each (a shard's
+    /// share of the plan's).
     pub concurrency: u32,
     /// OS threads the connections are spread over.
     pub threads: u32,
-    /// Stop after this many requests.
+    /// Stop after this many requests (of the whole plan: a shard sends its share).
     pub requests: Option<u64>,
     /// Stop sending after this long.
     pub duration: Option<Duration>,
-    /// Open model: requests per second on a fixed schedule. `None`: closed loop.
+    /// Open model: requests per second on a fixed schedule (of the whole plan: a
+    /// shard sends every Nth). `None`: closed loop.
     pub rate: Option<f64>,
     /// Per-request timeout (send to last body byte).
     pub timeout: Duration,
     /// Test hook: block the load thread for `pause` before every `every`-th ticket, as
     /// a CPU-starved generator would be (GOLIVE_TEST_INJECT_LAG).
     pub inject_lag: Option<InjectedLag>,
+    /// Which part of the plan this process runs.
+    pub shard: Shard,
+    /// When the schedule starts (shards share it). Later: the run waits for it;
+    /// earlier: the tickets already due go out at once and count as late.
+    pub start_at: Option<SystemTime>,
 }
 
 /// A deterministic generator stall, for tests of the verdict rules.
@@ -57,16 +66,22 @@ pub struct InjectedLag {
 }
 
 impl LoadPlan {
-    /// The number of requests the plan will send, when it is known in advance.
+    /// The number of requests this process will send, when it is known in advance.
     pub fn planned_requests(&self) -> Option<u64> {
         let by_rate = match (self.rate, self.duration) {
             (Some(rate), Some(d)) => Some((rate * d.as_secs_f64()).ceil() as u64),
             _ => None,
         };
-        match (self.requests, by_rate) {
+        let whole = match (self.requests, by_rate) {
             (Some(n), Some(r)) => Some(n.min(r)),
             (n, r) => n.or(r),
-        }
+        };
+        whole.map(|n| self.shard.share(n))
+    }
+
+    /// This process's rate: the plan's, over the shards.
+    pub fn own_rate(&self) -> Option<f64> {
+        self.rate.map(|r| r / f64::from(self.shard.count))
     }
 
     /// Threads actually used: at least one, at most one per connection.
@@ -138,7 +153,7 @@ pub fn start(
     connector: Connector,
     stop_rule: Option<StopRule>,
 ) -> RunHandle {
-    let start = Instant::now();
+    let start = origin(plan.start_at);
     let cpu_before = process_cpu();
     let threads = plan.effective_threads();
     let shared = Arc::new(Shared {
@@ -147,6 +162,7 @@ pub fn start(
             plan.requests,
             plan.duration.map(|d| start + d),
             plan.rate,
+            plan.shard,
         ),
         control: Arc::new(Control::default()),
         connector,
@@ -188,6 +204,17 @@ pub fn start(
     }
 }
 
+/// The schedule's origin as an instant: now, or the shared start time (in the past
+/// when this process started late).
+fn origin(start_at: Option<SystemTime>) -> Instant {
+    let (now, wall) = (Instant::now(), SystemTime::now());
+    match start_at.map(|at| at.duration_since(wall)) {
+        None => now,
+        Some(Ok(ahead)) => now + ahead,
+        Some(Err(late)) => now.checked_sub(late.duration()).unwrap_or(now),
+    }
+}
+
 fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -197,6 +224,11 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
     let recorder = Rc::new(RefCell::new(Recorder::new(shared.start, live)));
     let local = LocalSet::new();
     local.block_on(&rt, async {
+        // A shared start in the future: nothing goes out before it (closed loop too).
+        tokio::select! {
+            _ = tokio::time::sleep_until(shared.start.into()) => {}
+            _ = shared.control.aborted() => return,
+        }
         let workers: Vec<_> = (0..conns)
             .map(|_| {
                 let (shared, recorder) = (shared.clone(), recorder.clone());
@@ -274,7 +306,7 @@ impl RunHandle {
         }
         total.cpu = process_cpu().saturating_sub(self.cpu_before);
         total.peak_rss_kb = peak_rss_kb();
-        total.intended_rps = self.plan.rate;
+        total.intended_rps = self.plan.own_rate();
         total.planned = self.plan.planned_requests();
         total
     }

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::control::Control;
+use super::shard::Shard;
 
 pub(super) struct Ticket {
     /// The ticket's place in the schedule, from 0.
@@ -14,13 +15,15 @@ pub(super) struct Ticket {
 
 /// Hands out tickets from one atomic counter shared by all workers. In the open model
 /// ticket `i` is due at `start + i / rate`, whichever connection takes it, so sends are
-/// spread evenly over the connections rather than bursting per connection.
+/// spread evenly over the connections rather than bursting per connection. A shard
+/// hands out only its own tickets of the global schedule (`i mod N = K`).
 pub(super) struct Schedule {
     next: AtomicU64,
     start: Instant,
     limit: Option<u64>,
     deadline: Option<Instant>,
     period_ns: Option<f64>,
+    shard: Shard,
 }
 
 impl Schedule {
@@ -29,6 +32,7 @@ impl Schedule {
         limit: Option<u64>,
         deadline: Option<Instant>,
         rate: Option<f64>,
+        shard: Shard,
     ) -> Schedule {
         Schedule {
             next: AtomicU64::new(0),
@@ -36,6 +40,7 @@ impl Schedule {
             limit,
             deadline,
             period_ns: rate.map(|r| 1e9 / r),
+            shard,
         }
     }
 
@@ -44,7 +49,7 @@ impl Schedule {
         if control.is_stopping() {
             return None;
         }
-        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let i = self.shard.ticket(self.next.fetch_add(1, Ordering::Relaxed));
         if self.limit.is_some_and(|n| i >= n) {
             return None;
         }
@@ -74,7 +79,7 @@ mod tests {
     #[test]
     fn closed_schedule_stops_at_the_count() {
         let control = Control::default();
-        let s = Schedule::new(Instant::now(), Some(3), None, None);
+        let s = Schedule::new(Instant::now(), Some(3), None, None, Shard::default());
         let n = std::iter::from_fn(|| s.next_ticket(&control))
             .take(10)
             .count();
@@ -90,6 +95,7 @@ mod tests {
             None,
             Some(start + Duration::from_secs(1)),
             Some(100.0),
+            Shard::default(),
         );
         let dues: Vec<_> = std::iter::from_fn(|| s.next_ticket(&control))
             .map(|t| t.due.unwrap())
@@ -100,9 +106,39 @@ mod tests {
     }
 
     #[test]
+    fn shards_together_hold_the_one_schedule_at_the_same_instants() {
+        let control = Control::default();
+        let start = Instant::now();
+        let deadline = Some(start + Duration::from_secs(1));
+        let whole: Vec<Instant> = {
+            let s = Schedule::new(start, None, deadline, Some(400.0), Shard::default());
+            std::iter::from_fn(|| s.next_ticket(&control))
+                .map(|t| t.due.unwrap())
+                .collect()
+        };
+        let mut union: Vec<(u64, Instant)> = Vec::new();
+        for index in 0..4 {
+            let s = Schedule::new(
+                start,
+                None,
+                deadline,
+                Some(400.0),
+                Shard { index, count: 4 },
+            );
+            let mine: Vec<_> = std::iter::from_fn(|| s.next_ticket(&control)).collect();
+            assert_eq!(mine.len(), 100, "shard {index}");
+            union.extend(mine.into_iter().map(|t| (t.index, t.due.unwrap())));
+        }
+        union.sort();
+        let dues: Vec<Instant> = union.iter().map(|&(_, due)| due).collect();
+        assert_eq!(dues, whole, "same tickets, same instants");
+        assert!(union.iter().enumerate().all(|(n, &(i, _))| i == n as u64));
+    }
+
+    #[test]
     fn stop_ends_the_schedule() {
         let control = Control::default();
-        let s = Schedule::new(Instant::now(), None, None, None);
+        let s = Schedule::new(Instant::now(), None, None, None, Shard::default());
         assert!(s.next_ticket(&control).is_some());
         control.stop();
         assert!(s.next_ticket(&control).is_none());

@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod gates;
+pub mod hdrlog;
 pub mod html;
 pub mod judged;
 pub mod junit;
