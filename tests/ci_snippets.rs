@@ -35,6 +35,7 @@ fn snippets_are_valid_workflows() {
     for rel in [
         "ci/snippets/stage3_pipeline.yml",
         "ci/snippets/stage4_pipeline.yml",
+        "ci/snippets/shards_matrix.yml",
         "ci/stage4_gate.yml",
     ] {
         let doc = load(rel);
@@ -122,6 +123,55 @@ fn the_gates_upload_their_report_and_the_junit_file_they_wrote() {
             );
         }
     }
+}
+
+#[test]
+fn the_matrix_runs_every_shard_once_and_the_merge_judges_them_all() {
+    let doc = load("ci/snippets/shards_matrix.yml");
+    let shards: usize = doc["env"]["SHARDS"].as_str().unwrap().parse().unwrap();
+    let matrix: Vec<i64> = doc["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(matrix, (0..shards as i64).collect::<Vec<_>>());
+    let shard_job = &doc["jobs"]["shard"];
+    assert_eq!(shard_job["strategy"]["fail-fast"].as_bool(), Some(false));
+    let run = shard_job["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains("golive stress")))
+        .unwrap();
+    for want in [
+        "--shard ${{ matrix.shard }}/$SHARDS",
+        "--start-at ${{ needs.plan.outputs.start_at }}",
+        "$SLOS",
+    ] {
+        assert!(run.contains(want), "{want}: {run}");
+    }
+    let merge = &doc["jobs"]["merge"];
+    assert_eq!(merge["needs"].as_str(), Some("shard"));
+    assert_eq!(
+        merge["if"].as_str(),
+        Some("always()"),
+        "the merge reports even when a shard failed"
+    );
+    let merge_run = merge["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains("golive merge")))
+        .unwrap();
+    assert!(
+        merge_run.starts_with("golive merge shard-*.json $SLOS"),
+        "{merge_run}"
+    );
+    assert!(
+        merge_run.contains("--junit") && merge_run.contains("--report"),
+        "{merge_run}"
+    );
 }
 
 #[test]
