@@ -338,6 +338,11 @@ pub struct LoadArgs {
     /// Generator threads (default: one per core, at most one per connection).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+
+    /// HTTP/2: requests in flight on each connection (h2load's -m). A request waiting
+    /// for a free stream (the server's SETTINGS_MAX_CONCURRENT_STREAMS) counts that wait.
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "http2")]
+    pub streams: u32,
 }
 
 /// What each request carries.
@@ -370,6 +375,11 @@ pub struct ClientArgs {
     /// Use HTTP/2 (ALPN h2 on https, prior knowledge on http).
     #[arg(long)]
     pub http2: bool,
+
+    /// HTTP/2 flow-control window, stream and connection: BYTES (1MiB, 65535) or
+    /// `h2load` (2^30-1, as h2load) [default: hyper's].
+    #[arg(long, value_name = "BYTES", requires = "http2", value_parser = parse_window)]
+    pub h2_window: Option<u32>,
 
     /// Accept any TLS certificate (self-signed staging).
     #[arg(short = 'k', long)]
@@ -862,6 +872,31 @@ pub struct Stage3Args {
 
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+}
+
+/// An HTTP/2 window: bytes, with KiB/MiB, or h2load's default (2^30-1).
+fn parse_window(s: &str) -> Result<u32, String> {
+    const MAX: u32 = (1 << 31) - 1;
+    let s = s.trim();
+    if s == "h2load" {
+        return Ok((1 << 30) - 1);
+    }
+    let (digits, unit) = match (s.strip_suffix("KiB"), s.strip_suffix("MiB")) {
+        (Some(d), _) => (d, 1024u64),
+        (_, Some(d)) => (d, 1024 * 1024),
+        _ => (s, 1),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| "expected bytes (65535, 1MiB) or h2load".to_string())?;
+    let bytes = n * unit;
+    if !(65_535..=u64::from(MAX)).contains(&bytes) {
+        return Err(format!(
+            "must be between 65535 and {MAX} bytes (HTTP/2's limits)"
+        ));
+    }
+    Ok(bytes as u32)
 }
 
 /// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.

@@ -86,6 +86,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         inject_lag: None,
         shard: Shard::default(),
         start_at: None,
+        streams: 1,
     };
     let open = LoadPlan {
         concurrency: 20,

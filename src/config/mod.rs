@@ -80,6 +80,7 @@ pub fn client_options(args: &ClientArgs) -> ClientOptions {
         insecure: args.insecure,
         cacert: args.cacert.clone(),
         http2: args.http2,
+        h2_window: args.h2_window,
         ..ClientOptions::default()
     }
 }

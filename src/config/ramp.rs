@@ -55,6 +55,7 @@ impl RampPlan {
                 inject_lag: None,
                 shard: Shard::default(),
                 start_at: None,
+                streams: 1,
             },
             slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
             abort_on_fail: false,

@@ -205,6 +205,7 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         inject_lag: injected_lag(env)?,
         shard: Shard::default(),
         start_at: None,
+        streams: args.streams,
     })
 }
 

@@ -32,6 +32,10 @@ pub struct StressPlan {
     pub shard: Option<ShardRecord>,
 }
 
+fn one() -> u32 {
+    1
+}
+
 /// What `--json` writes for stress and merge, after the envelope. Field names are
 /// stable; units are in the names.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
@@ -66,6 +70,9 @@ pub struct RunSettings {
     pub rate_rps: Option<f64>,
     pub timeout_ms: u64,
     pub http2: bool,
+    /// HTTP/2 requests in flight per connection (`--streams`).
+    #[serde(default = "one")]
+    pub streams: u32,
     pub insecure: bool,
     /// Names of the headers sent.
     pub headers: Vec<String>,
@@ -115,7 +122,7 @@ pub async fn run(
     let run = StressRun {
         stopped_early: finished.stopped_early,
         settings: settings(plan),
-        warnings: warnings_for(&results, plan.load.concurrency),
+        warnings: warnings_for(&results, plan.load.concurrency * plan.load.streams.max(1)),
         results,
         slos,
         outcome_reasons: reasons,
@@ -207,6 +214,7 @@ fn settings(plan: &StressPlan) -> RunSettings {
         rate_rps: p.own_rate(),
         timeout_ms: p.timeout.as_millis() as u64,
         http2: plan.client.http2,
+        streams: p.streams.max(1),
         insecure: plan.client.insecure,
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),
@@ -270,7 +278,10 @@ pub fn merge(
         reports.len()
     )];
     warnings.extend(shard_notes);
-    warnings.extend(warnings_for(&results, settings.concurrency));
+    warnings.extend(warnings_for(
+        &results,
+        settings.concurrency * settings.streams,
+    ));
     let started = reports
         .iter()
         .filter_map(|r| humantime::parse_rfc3339(&r.envelope.started_at).ok())

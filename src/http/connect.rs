@@ -32,6 +32,8 @@ pub struct ClientOptions {
     /// Extra CA certificates (PEM) to trust.
     pub cacert: Option<PathBuf>,
     pub http2: bool,
+    /// HTTP/2 flow-control windows (stream and connection), bytes; `None`: hyper's.
+    pub h2_window: Option<u32>,
     pub connect_timeout: Duration,
 }
 
@@ -41,6 +43,7 @@ impl Default for ClientOptions {
             insecure: false,
             cacert: None,
             http2: false,
+            h2_window: None,
             connect_timeout: Duration::from_secs(5),
         }
     }
@@ -144,12 +147,40 @@ impl SenderHandle {
     }
 }
 
+/// One HTTP/2 connection's sending half, cloned by each worker that shares it; a
+/// request waits in `ready` while the server's SETTINGS_MAX_CONCURRENT_STREAMS are
+/// all in use (that wait counts in its latency, which runs from the intended send).
+#[derive(Clone)]
+pub struct SharedH2 {
+    sender: http2::SendRequest<ReqBody>,
+}
+
+impl SharedH2 {
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    pub async fn exchange(
+        &mut self,
+        req: http::Request<ReqBody>,
+    ) -> Result<super::Exchange, ErrorKind> {
+        self.sender.ready().await.map_err(|e| classify(&e))?;
+        let resp = self
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| classify(&e))?;
+        super::exchange::read_to_end(resp).await
+    }
+}
+
 /// Opens connections to one target.
 #[derive(Clone)]
 pub struct Connector {
     addrs: Arc<[SocketAddr]>,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     http2: bool,
+    h2_window: Option<u32>,
     connect_timeout: Duration,
 }
 
@@ -181,12 +212,31 @@ impl Connector {
             addrs: addrs.into(),
             tls,
             http2: opts.http2,
+            h2_window: opts.h2_window,
             connect_timeout: opts.connect_timeout,
         })
     }
 
     /// Opens one connection; failures are classified for the error breakdown.
     pub async fn connect(&self) -> Result<Conn, ErrorKind> {
+        let (sender, driver) = self.open().await?;
+        Ok(Conn::new(sender, driver))
+    }
+
+    /// Opens an HTTP/2 connection whose streams several workers share. No one worker
+    /// can poll it for the others, so its driver runs as a task of its own, to the
+    /// connection's end.
+    pub async fn connect_shared(&self) -> Result<SharedH2, ErrorKind> {
+        match self.open().await? {
+            (Sender::H2(sender), driver) => {
+                tokio::spawn(driver);
+                Ok(SharedH2 { sender })
+            }
+            (Sender::H1(_), _) => Err(ErrorKind::Other),
+        }
+    }
+
+    async fn open(&self) -> Result<(Sender, Driver), ErrorKind> {
         let tcp = tokio::time::timeout(self.connect_timeout, self.connect_tcp())
             .await
             .map_err(|_| ErrorKind::Connect)??;
@@ -220,18 +270,26 @@ impl Connector {
         Err(last)
     }
 
-    async fn handshake<T>(&self, io: TokioIo<T>) -> Result<Conn, ErrorKind>
+    async fn handshake<T>(&self, io: TokioIo<T>) -> Result<(Sender, Driver), ErrorKind>
     where
         T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         if self.http2 {
-            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
-                .await
-                .map_err(|e| classify(&e))?;
-            Ok(Conn::new(Sender::H2(sender), Box::pin(conn)))
+            let mut builder = http2::Builder::new(TokioExecutor::new());
+            // One stream until the server's SETTINGS say how many it takes: sending more
+            // on hyper's optimistic default (100) gets them refused by a stricter server,
+            // an artefact of the client, not a fault of the server.
+            builder.initial_max_send_streams(1);
+            if let Some(window) = self.h2_window {
+                builder
+                    .initial_stream_window_size(window)
+                    .initial_connection_window_size(window);
+            }
+            let (sender, conn) = builder.handshake(io).await.map_err(|e| classify(&e))?;
+            Ok((Sender::H2(sender), Box::pin(conn)))
         } else {
             let (sender, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
-            Ok(Conn::new(Sender::H1(sender), Box::pin(conn)))
+            Ok((Sender::H1(sender), Box::pin(conn)))
         }
     }
 }

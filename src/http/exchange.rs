@@ -28,7 +28,9 @@ pub async fn exchange(conn: &mut Conn, req: Request<ReqBody>) -> Result<Exchange
     .await
 }
 
-async fn read_to_end(resp: http::Response<hyper::body::Incoming>) -> Result<Exchange, ErrorKind> {
+pub(super) async fn read_to_end(
+    resp: http::Response<hyper::body::Incoming>,
+) -> Result<Exchange, ErrorKind> {
     let status = resp.status().as_u16();
     let mut body = resp.into_body();
     let mut body_bytes = 0u64;
@@ -98,6 +100,17 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
     }
     let mut source = e.source();
     while let Some(err) = source {
+        if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            if h2.is_go_away() {
+                return ErrorKind::H2GoAway;
+            }
+            if h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
+                return ErrorKind::H2RefusedStream;
+            }
+            if h2.is_reset() {
+                return ErrorKind::H2Reset;
+            }
+        }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 return error_kind(tls);

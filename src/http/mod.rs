@@ -8,7 +8,7 @@ mod target;
 mod template;
 mod tls;
 
-pub use connect::{ClientOptions, Conn, Connector, SetupError};
+pub use connect::{ClientOptions, Conn, Connector, SetupError, SharedH2};
 pub use exchange::{classify, exchange, fetch, Exchange, Fetched};
 pub use target::{Scheme, Target, TargetError};
 pub use template::{expand_env, parse_header, ReqBody, RequestTemplate, TemplateError};

@@ -9,6 +9,7 @@
 //! supervises a run: deadline, grace, Ctrl-C, progress.
 
 mod control;
+mod link;
 mod schedule;
 mod shard;
 mod supervise;
@@ -34,9 +35,10 @@ use crate::measure::{live_quantiles, LiveCounters, LiveTotals, Measurement, Reco
 /// How much load, for how long.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadPlan {
-    /// Connections this process keeps open, one request in flight on each (a shard's
-    /// share of the plan's).
+    /// Connections this process keeps open (a shard's share of the plan's).
     pub concurrency: u32,
+    /// Requests in flight on each connection: 1, or HTTP/2 streams (`--streams`).
+    pub streams: u32,
     /// OS threads the connections are spread over.
     pub threads: u32,
     /// Stop after this many requests (of the whole plan: a shard sends its share).
@@ -111,6 +113,7 @@ struct Shared {
     stop_rule: Option<StopRule>,
     stopped_early: Mutex<Option<String>>,
     inject_lag: Option<InjectedLag>,
+    streams: u32,
 }
 
 impl Shared {
@@ -175,6 +178,7 @@ pub fn start(
         stop_rule,
         stopped_early: Mutex::new(None),
         inject_lag: plan.inject_lag,
+        streams: plan.streams.max(1),
     });
     let finished = Arc::new(Notify::new());
     let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));
@@ -229,10 +233,16 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
             _ = tokio::time::sleep_until(shared.start.into()) => {}
             _ = shared.control.aborted() => return,
         }
-        let workers: Vec<_> = (0..conns)
-            .map(|_| {
+        // With --streams, each connection's workers share it as one group.
+        let streams = shared.streams;
+        let links = (0..conns).flat_map(|_| {
+            let group = (streams > 1).then(|| Rc::new(link::Group::default()));
+            (0..streams).map(move |_| link::Link::new(group.clone()))
+        });
+        let workers: Vec<_> = links
+            .map(|link| {
                 let (shared, recorder) = (shared.clone(), recorder.clone());
-                tokio::task::spawn_local(async move { worker::run(&shared, &recorder).await })
+                tokio::task::spawn_local(async move { worker::run(&shared, &recorder, link).await })
             })
             .collect();
         let all = async {

@@ -1,16 +1,16 @@
-//! The one worker loop, shared by the closed and open models: take a ticket, wait for
-//! its due time if it has one, (re)connect if needed, exchange, record.
+//! The one worker loop, shared by the closed and open models and by HTTP/2 streams:
+//! take a ticket, wait for its due time if it has one, (re)connect if needed,
+//! exchange, record.
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
+use super::link::Link;
 use super::schedule::Ticket;
 use super::Shared;
-use crate::http::{exchange, Conn};
 use crate::measure::{ErrorKind, Pace, Recorder, Response, StatusClass, ON_TIME};
 
-pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
-    let mut conn: Option<Conn> = None;
+pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>, mut link: Link) {
     // When this connection last became free to send: a ticket due before then waited
     // for the server, not for golive.
     let mut free_at = Instant::now();
@@ -26,24 +26,19 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
             },
             None => None,
         };
-        if conn.as_mut().is_none_or(Conn::is_closed) {
-            match shared.connector.connect().await {
-                Ok(c) => {
-                    conn = Some(c);
-                    recorder.borrow_mut().on_connect();
+        match link.ready(&shared.connector).await {
+            Ok(true) => recorder.borrow_mut().on_connect(),
+            Ok(false) => {}
+            Err(kind) => {
+                record_failed_connect(shared, recorder, kind);
+                if ticket.due.is_none() {
+                    // A refused port answers at once: don't spin the CPU on it.
+                    tokio::time::sleep(ON_TIME).await;
                 }
-                Err(kind) => {
-                    record_failed_connect(shared, recorder, kind);
-                    if ticket.due.is_none() {
-                        // A refused port answers at once: don't spin the CPU on it.
-                        tokio::time::sleep(ON_TIME).await;
-                    }
-                    free_at = Instant::now();
-                    continue;
-                }
+                free_at = Instant::now();
+                continue;
             }
         }
-        let Some(c) = conn.as_mut() else { continue };
         let sent_at = Instant::now();
         // Latency runs from when the request was due, or from the send if it left early.
         let start = start_of(&ticket, sent_at);
@@ -57,7 +52,7 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
         timeout.as_mut().reset((sent_at + shared.timeout).into());
         let result = tokio::select! {
             biased;
-            r = exchange(c, shared.template.build()) => r,
+            r = link.exchange(shared.template.build()) => r,
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();
@@ -79,7 +74,7 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>) {
             }
             Err(kind) => {
                 recorder.borrow_mut().on_error(done, kind);
-                conn = None;
+                link.failed();
                 true
             }
         };

@@ -24,6 +24,12 @@ pub enum ErrorKind {
     TlsCaAsEndEntity,
     /// Any other TLS handshake or certificate failure.
     Tls,
+    /// HTTP/2: the server sent GOAWAY, and this request's stream was past its last one.
+    H2GoAway,
+    /// HTTP/2: the server refused the stream (RST_STREAM REFUSED_STREAM): not processed.
+    H2RefusedStream,
+    /// HTTP/2: the stream was reset (RST_STREAM with any other code).
+    H2Reset,
     /// Bytes that are not a valid HTTP response.
     Malformed,
     /// Anything else (reported with its kind so it can be fixed).
@@ -31,7 +37,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::ConnectRefused,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -41,6 +47,9 @@ impl ErrorKind {
         ErrorKind::TlsNameMismatch,
         ErrorKind::TlsCaAsEndEntity,
         ErrorKind::Tls,
+        ErrorKind::H2GoAway,
+        ErrorKind::H2RefusedStream,
+        ErrorKind::H2Reset,
         ErrorKind::Malformed,
         ErrorKind::Other,
     ];
@@ -61,6 +70,9 @@ impl ErrorKind {
             ErrorKind::TlsNameMismatch => "tls_name_mismatch",
             ErrorKind::TlsCaAsEndEntity => "tls_ca_as_end_entity",
             ErrorKind::Tls => "tls",
+            ErrorKind::H2GoAway => "h2_goaway",
+            ErrorKind::H2RefusedStream => "h2_refused_stream",
+            ErrorKind::H2Reset => "h2_reset",
             ErrorKind::Malformed => "malformed",
             ErrorKind::Other => "other",
         }
@@ -78,6 +90,11 @@ impl ErrorKind {
             ErrorKind::TlsNameMismatch => "TLS certificate is not valid for this host name",
             ErrorKind::TlsCaAsEndEntity => "TLS server presented a CA certificate as its own",
             ErrorKind::Tls => "TLS handshake failure",
+            ErrorKind::H2GoAway => {
+                "HTTP/2 GOAWAY: the server stopped taking streams on the connection"
+            }
+            ErrorKind::H2RefusedStream => "HTTP/2 stream refused by the server (not processed)",
+            ErrorKind::H2Reset => "HTTP/2 stream reset by the server",
             ErrorKind::Malformed => "response is not valid HTTP",
             ErrorKind::Other => "request failed",
         }
@@ -92,6 +109,9 @@ impl ErrorKind {
             ErrorKind::TlsExpired => Some("renew the certificate, or skip verification with -k"),
             ErrorKind::TlsNameMismatch => {
                 Some("use a host name on the certificate, or skip verification with -k")
+            }
+            ErrorKind::H2RefusedStream => {
+                Some("fewer --streams per connection (the server's SETTINGS_MAX_CONCURRENT_STREAMS), or more -c")
             }
             _ => None,
         }

@@ -437,10 +437,10 @@ fn stress(out: &mut String, r: &StressReport) {
             ("timeout", format!("{} ms", s.timeout_ms)),
             (
                 "protocol",
-                if s.http2 {
-                    "HTTP/2".into()
-                } else {
-                    "HTTP/1.1".into()
+                match (s.http2, s.streams) {
+                    (true, 1) => "HTTP/2".into(),
+                    (true, n) => format!("HTTP/2, {n} streams per connection"),
+                    (false, _) => "HTTP/1.1".into(),
                 },
             ),
             (

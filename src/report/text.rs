@@ -102,7 +102,11 @@ pub fn stress(r: &StressReport) -> String {
         "  {model} · {} connections · {} thread(s) · {bound}{}\n",
         s.concurrency,
         s.threads,
-        if s.http2 { " · HTTP/2" } else { "" }
+        match (s.http2, s.streams) {
+            (true, 1) => " · HTTP/2".to_string(),
+            (true, n) => format!(" · HTTP/2, {n} streams each"),
+            (false, _) => String::new(),
+        }
     );
     let _ = writeln!(
         out,

@@ -1,0 +1,82 @@
+//! What a worker sends on: a connection of its own (HTTP/1.1, or HTTP/2 with one
+//! stream), or one stream of an HTTP/2 connection it shares with `--streams` workers.
+
+use std::rc::Rc;
+
+use crate::http::{exchange, Conn, Connector, Exchange, ReqBody, SharedH2};
+use crate::measure::ErrorKind;
+
+/// An HTTP/2 connection shared by a group of workers: whoever finds it missing or
+/// closed opens the next one, while the others wait for it rather than open their own.
+#[derive(Default)]
+pub(super) struct Group {
+    conn: tokio::sync::Mutex<Option<SharedH2>>,
+}
+
+pub(super) enum Link {
+    Own(Option<Conn>),
+    Stream {
+        group: Rc<Group>,
+        mine: Option<SharedH2>,
+    },
+}
+
+/// A connection was opened (to be counted), or not.
+pub(super) type Opened = bool;
+
+impl Link {
+    pub fn new(group: Option<Rc<Group>>) -> Link {
+        match group {
+            None => Link::Own(None),
+            Some(group) => Link::Stream { group, mine: None },
+        }
+    }
+
+    /// Makes sure there is an open connection to send on.
+    pub async fn ready(&mut self, connector: &Connector) -> Result<Opened, ErrorKind> {
+        match self {
+            Link::Own(conn) => {
+                if conn.as_mut().is_some_and(|c| !c.is_closed()) {
+                    return Ok(false);
+                }
+                *conn = Some(connector.connect().await?);
+                Ok(true)
+            }
+            Link::Stream { group, mine } => {
+                if mine.as_ref().is_some_and(|m| !m.is_closed()) {
+                    return Ok(false);
+                }
+                let mut shared = group.conn.lock().await;
+                if let Some(live) = shared.as_ref().filter(|s| !s.is_closed()) {
+                    *mine = Some(live.clone());
+                    return Ok(false);
+                }
+                let fresh = connector.connect_shared().await?;
+                *shared = Some(fresh.clone());
+                *mine = Some(fresh);
+                Ok(true)
+            }
+        }
+    }
+
+    pub async fn exchange(&mut self, req: http::Request<ReqBody>) -> Result<Exchange, ErrorKind> {
+        match self {
+            Link::Own(Some(c)) => exchange(c, req).await,
+            Link::Stream { mine: Some(m), .. } => m.exchange(req).await,
+            _ => Err(ErrorKind::Other),
+        }
+    }
+
+    /// After a failed exchange: an own connection is dropped (its state is unknown); a
+    /// shared one only when it is closed, since a reset stream leaves it usable.
+    pub fn failed(&mut self) {
+        match self {
+            Link::Own(conn) => *conn = None,
+            Link::Stream { mine, .. } => {
+                if mine.as_ref().is_some_and(SharedH2::is_closed) {
+                    *mine = None;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! HTTP/2 multiplexing (`--streams N`): N requests really are in flight on one
+//! connection, a server that allows fewer concurrent streams shows as waiting in the
+//! latency (it runs from the intended send), and GOAWAY and RST_STREAM are counted as
+//! their own error kinds rather than hanging the run.
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+/// Requests in flight now, and the most seen at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicU64,
+    max: AtomicU64,
+}
+
+impl InFlight {
+    fn enter(&self) {
+        let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(n, Ordering::SeqCst);
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An h2c server (prior knowledge) whose every response takes 100 ms, allowing at
+/// most `max_streams` concurrent streams per connection.
+fn slow_h2(max_streams: u32, seen: Arc<InFlight>, conns: Arc<AtomicU64>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                conns.fetch_add(1, Ordering::SeqCst);
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |_req| {
+                        let seen = seen.clone();
+                        async move {
+                            seen.enter();
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            seen.leave();
+                            Ok::<_, Infallible>(hyper::Response::new(Full::new(
+                                Bytes::from_static(b"ok"),
+                            )))
+                        }
+                    });
+                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                        .max_concurrent_streams(max_streams)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    format!("http://{addr}/")
+}
+
+fn stress_h2(url: &str, extra: &[&str]) -> (Run, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let mut args = vec!["stress", url, "--http2", "--no-progress", "--slo", "5xx==0"];
+    args.extend(extra);
+    args.extend(["--json", out.to_str().unwrap()]);
+    let r = run(&args);
+    let doc = read_json(&out);
+    (r, doc)
+}
+
+#[test]
+fn streams_are_really_concurrent_on_one_connection() {
+    let (seen, conns) = (Arc::new(InFlight::default()), Arc::new(AtomicU64::new(0)));
+    let url = slow_h2(100, seen.clone(), conns.clone());
+    let (r, doc) = stress_h2(&url, &["-c", "1", "--streams", "8", "-n", "32"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(doc["results"]["responses"], 32);
+    assert_eq!(
+        seen.max.load(Ordering::SeqCst),
+        8,
+        "the server saw 8 requests at once"
+    );
+    assert_eq!(conns.load(Ordering::SeqCst), 1, "on one connection");
+    assert_eq!(doc["results"]["generator"]["connections_opened"], 1);
+    assert_eq!(doc["settings"]["streams"], 8);
+    assert!(r.stdout.contains("HTTP/2, 8 streams each"), "{}", r.stdout);
+}
+
+#[test]
+fn waiting_for_a_stream_the_server_does_not_allow_yet_counts_in_the_latency() {
+    let (seen, conns) = (Arc::new(InFlight::default()), Arc::new(AtomicU64::new(0)));
+    let url = slow_h2(2, seen.clone(), conns.clone());
+    let (r, doc) = stress_h2(&url, &["-c", "1", "--streams", "8", "-n", "16"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        doc["results"]["responses"], 16,
+        "{:#}",
+        doc["results"]["errors"]
+    );
+    assert_eq!(
+        seen.max.load(Ordering::SeqCst),
+        2,
+        "the server's limit held"
+    );
+    // 8 sent at once, 2 served per 100 ms: the last of them waited 300 ms for a stream
+    // before its own 100 ms. h2load would start its clock at the frame and show 100 ms.
+    let max = doc["results"]["latency"]["max_ms"].as_f64().unwrap();
+    assert!(
+        max >= 350.0,
+        "the wait for a stream is not in the latency: max {max} ms"
+    );
+}
+
+/// A raw h2 server: of every three requests one is refused (REFUSED_STREAM), one is
+/// reset (INTERNAL_ERROR) and one answered; at the tenth request on a connection the
+/// server shuts it with GOAWAY, leaving that request unanswered.
+fn unruly_h2() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let Ok(mut conn) = h2::server::handshake(stream).await else {
+                        return;
+                    };
+                    let mut n = 0u64;
+                    let mut held = Vec::new();
+                    while let Some(Ok((_req, mut respond))) = conn.accept().await {
+                        n += 1;
+                        if n == 10 {
+                            held.push(respond);
+                            conn.abrupt_shutdown(h2::Reason::NO_ERROR);
+                            continue;
+                        }
+                        match n % 3 {
+                            1 => respond.send_reset(h2::Reason::REFUSED_STREAM),
+                            2 => respond.send_reset(h2::Reason::INTERNAL_ERROR),
+                            _ => {
+                                let _ = respond.send_response(hyper::Response::new(()), true);
+                            }
+                        }
+                    }
+                    drop(held);
+                });
+            }
+        });
+    });
+    format!("http://{addr}/")
+}
+
+#[test]
+fn goaway_and_stream_resets_are_counted_not_hung_on() {
+    let url = unruly_h2();
+    let extra = [
+        "-c",
+        "1",
+        "--streams",
+        "4",
+        "-n",
+        "40",
+        "--timeout",
+        "5s",
+        "--slo",
+        "errors==0",
+    ];
+    let (r, doc) = stress_h2(&url, &extra);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let res = &doc["results"];
+    let errors = &res["errors"];
+    let count = |kind: &str| errors[kind].as_u64().unwrap_or(0);
+    for kind in ["h2_refused_stream", "h2_reset"] {
+        assert!(count(kind) > 0, "no {kind}: {errors:#}");
+    }
+    // GOAWAY ends the connection: a stream past its last id counts as h2_goaway, one cut
+    // by the close as reset (which of the two depends on what was in flight), and golive
+    // opens a new connection for the rest.
+    assert!(count("h2_goaway") + count("reset") > 0, "{errors:#}");
+    assert!(
+        res["generator"]["connections_opened"].as_u64().unwrap() >= 2,
+        "{res:#}"
+    );
+    assert_eq!(
+        errors["timeout"].as_u64().unwrap_or(0),
+        0,
+        "nothing hung: {errors:#}"
+    );
+    let finished = res["responses"].as_u64().unwrap() + res["errors_total"].as_u64().unwrap();
+    assert_eq!(finished, 40, "{res:#}");
+    assert!(
+        r.stdout.contains("fewer --streams per connection"),
+        "{}",
+        r.stdout
+    );
+}
