@@ -7,8 +7,12 @@
 # generator CPU µs per request (user+sys from /usr/bin/time) and peak RSS, and
 # golive's ratio to each peer. Loopback only; every run is bounded by DURATION.
 #
-#   scripts/bench-peers.sh                 # 3 rounds x 5 s x {1 conn, 50 conns, 5000 req/s}
+# HTTP/2 scenarios (h2m10, h2m100: one connection with 10 or 100 streams, nginx's
+# cleartext h2 listener) compare golive --streams with h2load -m (nghttp2-client).
+#
+#   scripts/bench-peers.sh                 # 3 rounds x 5 s x every scenario
 #   ROUNDS=5 DURATION=10 RATE=8000 scripts/bench-peers.sh
+#   SCENARIOS="h2m10 h2m100" scripts/bench-peers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +23,9 @@ CONNS=${CONNS:-50}            # connections for the busy scenarios
 TARGET_CPU=${TARGET_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 OUT=${OUT:-bench-out}
+SCENARIOS=${SCENARIOS:-c1 c50 rate h2m10 h2m100}
+h1=""; h2=""
+for s in $SCENARIOS; do case $s in h2*) h2=1 ;; *) h1=1 ;; esac; done
 
 have() { command -v "$1" >/dev/null 2>&1; }
 apt_updated=""
@@ -28,17 +35,20 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 have nginx || apt_install nginx-light || apt_install nginx
-have wrk || apt_install wrk
+[ -z "$h1" ] || have wrk || apt_install wrk
+[ -z "$h2" ] || have h2load || apt_install nghttp2-client
 [ -x /usr/bin/time ] || apt_install time
 have taskset || apt_install util-linux
-have oha || cargo install oha --locked
+[ -z "$h1" ] || have oha || cargo install oha --locked
 have python3 || apt_install python3
 
 cargo build --release --locked -q
 GOLIVE=$PWD/target/release/golive
 
 rm -rf "$OUT/runs" && mkdir -p "$OUT/nginx/tmp" "$OUT/nginx/logs" "$OUT/runs"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+H2PORT=$(free_port)
 NGINX_DIR=$PWD/$OUT/nginx
 cat > "$NGINX_DIR/nginx.conf" <<EOF
 worker_processes 1;
@@ -57,11 +67,18 @@ http {
     listen 127.0.0.1:$PORT;
     location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
   }
+  # Cleartext HTTP/2 with prior knowledge, for the stream scenarios.
+  server {
+    listen 127.0.0.1:$H2PORT http2;
+    http2_max_concurrent_streams 1000;
+    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
 }
 EOF
 taskset -c "$TARGET_CPU" nginx -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR/"
 trap 'kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true' EXIT
 URL=http://127.0.0.1:$PORT/health
+H2URL=http://127.0.0.1:$H2PORT/health
 python3 - "$URL" <<'EOF'
 import sys, time, urllib.request
 for _ in range(100):
@@ -73,29 +90,39 @@ sys.exit("nginx did not come up")
 EOF
 
 run() { # tool scenario round
-  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate=""
+  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams=""
   local base=$OUT/runs/$scenario.$tool.$round
   case $scenario in
     c1) conns=1 ;;
     rate) rate=$RATE ;;
+    h2m*) conns=1; streams=${scenario#h2m} ;;
   esac
   local cmd
-  case $tool in
+  if [ -n "$streams" ]; then
+    case $tool in
+      golive) cmd=("$GOLIVE" stress "$H2URL" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
+                   --no-progress --slo errors==0 --json "$base.json") ;;
+      h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$H2URL") ;;
+      *) return 0 ;;
+    esac
+  else case $tool in
     golive) cmd=("$GOLIVE" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
                  --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"}) ;;
     wrk)    [ -z "$rate" ] || return 0   # wrk has no rate option (wrk2 does)
             cmd=(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$URL") ;;
     oha)    cmd=(oha -z "${DURATION}s" -c "$conns" --worker-threads 1 --no-tui --output-format json
                  ${rate:+-q "$rate" --latency-correction} "$URL") ;;
+    *) return 0 ;;
   esac
+  fi
   /usr/bin/time -f '%e %U %S %M' -o "$base.time" taskset -c "$GEN_CPU" "${cmd[@]}" > "$base.out" 2>&1 || true
   echo "  round $round  $scenario  $tool done"
 }
 
 echo "bench-peers: nginx on cpu $TARGET_CPU, generators on cpu $GEN_CPU, ${DURATION}s x $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
-  for scenario in c1 c50 rate; do
-    for tool in golive wrk oha; do
+  for scenario in $SCENARIOS; do
+    for tool in golive wrk oha h2load; do
       run "$tool" "$scenario" "$round"
     done
   done
@@ -117,6 +144,15 @@ def parse(tool, base):
     if tool == "golive":
         r = json.load(open(base + ".json"))["results"]
         n, rps, p50, p99 = r["responses"] + r["errors_total"], r["throughput_rps"], r["latency"]["p50_ms"], r["latency"]["p99_ms"]
+    elif tool == "h2load":
+        n = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", text).group(1))
+        rps = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", text).group(1))
+        m = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)", text)
+        unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+        # h2load prints min, max and mean, no percentiles: its mean stands in for p50,
+        # and it has no p99. Its clock starts when the frame goes out, not when a stream
+        # was wanted, so its latency hides the wait for a free stream.
+        p50, p99 = float(m.group(5)) * unit[m.group(6)], None
     elif tool == "wrk":
         n = int(re.search(r"(\d+) requests in", text).group(1))
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -135,19 +171,23 @@ for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
     except Exception as e:
         print(f"  could not read {f}: {e}", file=sys.stderr)
 
-names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled", "rate": f"{rate} req/s over {conns} connections"}
+names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled", "rate": f"{rate} req/s over {conns} connections",
+         "h2m10": "HTTP/2, 1 connection x 10 streams", "h2m100": "HTTP/2, 1 connection x 100 streams"}
 summary, lines = {}, []
-for scenario in ["c1", "c50", "rate"]:
+for scenario in [s for s in ["c1", "c50", "rate", "h2m10", "h2m100"] if any(k[0] == s for k in runs)]:
     lines.append(f"\n{names[scenario]} (medians)")
     lines.append(f"  {'tool':<8}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
     med = {}
-    for tool in ["golive", "wrk", "oha"]:
+    for tool in ["golive", "wrk", "oha", "h2load"]:
         rs = runs.get((scenario, tool))
         if not rs: continue
-        m = {k: statistics.median(r[k] for r in rs if r[k] is not None) for k in rs[0]}
+        m = {}
+        for k in rs[0]:
+            vals = [r[k] for r in rs if r[k] is not None]
+            m[k] = statistics.median(vals) if vals else float("nan")
         med[tool] = m
         lines.append(f"  {tool:<8}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}")
-    for peer in ["wrk", "oha"]:
+    for peer in ["wrk", "oha", "h2load"]:
         if "golive" in med and peer in med:
             g, p = med["golive"], med[peer]
             lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "
