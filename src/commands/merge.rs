@@ -8,7 +8,7 @@ use super::Finished;
 use crate::cli::MergeArgs;
 use crate::config;
 use crate::exit::{self, Failure};
-use crate::gates::shards;
+use crate::gates::shards::{self, ShardRecord};
 use crate::gates::stress::{self, StressReport};
 use crate::report::{text, Judged};
 use crate::slo::DEFAULT_STRESS_SLOS;
@@ -35,11 +35,11 @@ pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
         .map(|p| read_report(p))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::usage)?;
-    let named: Vec<(String, &StressReport)> = args
+    let named: Vec<(String, Option<&ShardRecord>)> = args
         .files
         .iter()
         .map(|p| p.display().to_string())
-        .zip(&reports)
+        .zip(reports.iter().map(|r| r.body.shard.as_ref()))
         .collect();
     let shards = shards::check(&named, args.allow_partial).map_err(Failure::usage)?;
     let exprs: Vec<String> = if args.slos.is_empty() {

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::stress::StressReport;
-
 /// Which part of which plan a result holds (`--shard K/N`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ShardRecord {
@@ -66,20 +64,21 @@ pub enum ShardError {
     Missing { missing: String, count: u32 },
 }
 
-/// Checks that `named` (file name, result) are the shards of one plan, each once, and
-/// all of them unless `allow_partial`. `None`: whole runs, merged as before.
+/// Checks that `named` (file name, the shard its result records) are the shards of
+/// one plan, each once, and all of them unless `allow_partial`. `None`: whole runs,
+/// merged as before.
 pub fn check(
-    named: &[(String, &StressReport)],
+    named: &[(String, Option<&ShardRecord>)],
     allow_partial: bool,
 ) -> Result<Option<ShardSet>, ShardError> {
     let sharded: Vec<(&String, &ShardRecord)> = named
         .iter()
-        .filter_map(|(name, r)| r.body.shard.as_ref().map(|s| (name, s)))
+        .filter_map(|(name, s)| s.map(|s| (name, s)))
         .collect();
     let Some(&(first_name, first)) = sharded.first() else {
         return Ok(None);
     };
-    if let Some((whole, _)) = named.iter().find(|(_, r)| r.body.shard.is_none()) {
+    if let Some((whole, _)) = named.iter().find(|(_, s)| s.is_none()) {
         return Err(ShardError::Mixed {
             shard: first_name.clone(),
             index: format!("{}/{}", first.index, first.count),

@@ -18,7 +18,8 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::exchange::classify;
+use super::response::{classify, read_to_end, Exchange};
+use super::setup::SetupError;
 use super::target::{Scheme, Target};
 use super::template::ReqBody;
 use super::tls::{client_config, error_kind};
@@ -47,17 +48,6 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(5),
         }
     }
-}
-
-/// Problems that stop a run before it starts.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error("cannot resolve host '{host}': {why}")]
-    Resolve { host: String, why: String },
-    #[error("TLS setup failed: {0}")]
-    Tls(String),
-    #[error("cannot use --cacert {path}: {why}")]
-    CaCert { path: String, why: String },
 }
 
 /// hyper's connection state machine. It is polled inline by whoever uses the
@@ -160,17 +150,14 @@ impl SharedH2 {
         self.sender.is_closed()
     }
 
-    pub async fn exchange(
-        &mut self,
-        req: http::Request<ReqBody>,
-    ) -> Result<super::Exchange, ErrorKind> {
+    pub async fn exchange(&mut self, req: http::Request<ReqBody>) -> Result<Exchange, ErrorKind> {
         self.sender.ready().await.map_err(|e| classify(&e))?;
         let resp = self
             .sender
             .send_request(req)
             .await
             .map_err(|e| classify(&e))?;
-        super::exchange::read_to_end(resp).await
+        read_to_end(resp).await
     }
 }
 

@@ -4,11 +4,15 @@
 
 mod connect;
 mod exchange;
+mod response;
+mod setup;
 mod target;
 mod template;
 mod tls;
 
-pub use connect::{ClientOptions, Conn, Connector, SetupError, SharedH2};
-pub use exchange::{classify, exchange, fetch, Exchange, Fetched};
+pub use connect::{ClientOptions, Conn, Connector, SharedH2};
+pub use exchange::{exchange, fetch, Fetched};
+pub use response::{classify, Exchange};
+pub use setup::SetupError;
 pub use target::{Scheme, Target, TargetError};
 pub use template::{expand_env, parse_header, ReqBody, RequestTemplate, TemplateError};

@@ -10,7 +10,7 @@ use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::connect::SetupError;
+use super::setup::SetupError;
 use crate::measure::ErrorKind;
 
 pub fn client_config(

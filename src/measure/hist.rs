@@ -12,6 +12,11 @@ const LOWEST_US: u64 = 1;
 const HIGHEST_US: u64 = 3_600_000_000;
 const SIGFIG: u8 = 3;
 
+/// Microseconds to milliseconds; exact, since the histogram's unit is 1 µs.
+pub(crate) fn us_to_ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
 pub fn new_hist() -> Hist {
     Histogram::new_with_bounds(LOWEST_US, HIGHEST_US, SIGFIG).expect("constant bounds are valid")
 }

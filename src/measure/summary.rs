@@ -6,14 +6,9 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::hist::{decode_hist, encode_hist, new_hist, Hist, HistCodecError};
+use super::hist::{decode_hist, encode_hist, new_hist, us_to_ms, Hist, HistCodecError};
 use super::outcome::{ErrorKind, StatusClass};
 use super::timeline::{SecondStats, Timeline};
-
-/// Microseconds to milliseconds; exact, since the histogram's unit is 1 µs.
-pub(crate) fn us_to_ms(us: u64) -> f64 {
-    us as f64 / 1000.0
-}
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0

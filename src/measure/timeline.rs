@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::hist::{decode_hist, encode_hist, new_hist, Hist, HistCodecError};
+use super::hist::{decode_hist, encode_hist, new_hist, us_to_ms, Hist, HistCodecError};
 use super::outcome::{ErrorKind, StatusClass};
-use super::summary::us_to_ms;
 
 /// One second of a run, counted from the run's start by completion time.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]

@@ -1,6 +1,6 @@
 //! The report's charts, drawn by plotters into SVG text (its SVG backend only: no
 //! fonts are loaded, text is left to the browser). Each function returns the `<svg>`
-//! element; a chart that cannot be drawn becomes a one-line note instead.
+//! element, or why the chart could not be drawn.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -28,11 +28,14 @@ type Line<'a> = (&'a str, Vec<(f64, f64)>, RGBColor);
 /// A stacked layer: its name, colour and count per second.
 type Layer = (&'static str, RGBColor, fn(&SecondStats) -> u64);
 
+/// An `<svg>` element, or why the chart could not be drawn.
+pub type Svg = Result<String, String>;
+
 /// Runs `draw` on an SVG canvas of `height` and returns the SVG text.
 fn svg(
     height: u32,
     draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
-) -> String {
+) -> Svg {
     let mut out = String::new();
     let drawn = {
         let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
@@ -43,11 +46,8 @@ fn svg(
     match drawn {
         // Inline SVG in HTML needs no namespace; dropping it leaves the page with no
         // URL but the run's own.
-        Ok(()) => out.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1),
-        Err(e) => format!(
-            "<p class=\"note\">chart not drawn: {}</p>",
-            super::html::escape(&e.to_string())
-        ),
+        Ok(()) => Ok(out.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -68,7 +68,7 @@ fn percentile_label(x: &f64) -> String {
 
 /// The latency percentile spectrum, as HdrHistogram's plotter draws it: x is
 /// 1 / (1 − percentile) on a log scale from 0 to 99.999%, y is latency in ms.
-pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> String {
+pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> Svg {
     const TOP: f64 = 100_000.0;
     let series: Vec<Line> = lines
         .iter()
@@ -148,7 +148,7 @@ fn finished(s: &SecondStats) -> f64 {
 
 /// Over time, one panel each: throughput; p50 and p99 latency; status classes and
 /// errors stacked. Seconds in `marked` (stalls, bursts) are shaded in every panel.
-pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> String {
+pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
     let last = seconds.last().map_or(1, |s| s.second + 1).max(1);
     let x_range = 0f64..f64::from(last);
     let marked = &spans(marked, last);
@@ -293,7 +293,7 @@ where
 
 /// A canary's samples in order: latency, green when ok, vermillion when not (a
 /// sample with no response sits at the bottom).
-pub fn samples(points: &[(Option<f64>, bool)]) -> String {
+pub fn samples(points: &[(Option<f64>, bool)]) -> Svg {
     let n = points.len().max(1) as f64;
     let top = points
         .iter()
@@ -341,7 +341,7 @@ pub enum RampMark {
 
 /// The traffic weight over time as steps, each window a dot on its step (green pass,
 /// vermillion fail, grey neither), and the rollback as a vertical line.
-pub fn ramp(marks: &[RampMark], end_s: f64) -> String {
+pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
     let end = end_s.max(1.0);
     svg(300, |root| {
         let mut chart = ChartBuilder::on(&root)

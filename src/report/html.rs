@@ -209,12 +209,23 @@ fn footer(out: &mut String, s: &Suite, rendered_at: &str) {
     );
 }
 
-fn figure(out: &mut String, svg: &str, caption: &str) {
-    let _ = writeln!(
-        out,
-        "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
-        escape(caption)
-    );
+fn figure(out: &mut String, svg: &charts::Svg, caption: &str) {
+    match svg {
+        Ok(svg) => {
+            let _ = writeln!(
+                out,
+                "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
+                escape(caption)
+            );
+        }
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                "<p class=\"note\">chart not drawn: {}</p>",
+                escape(why)
+            );
+        }
+    }
 }
 
 fn ms(v: Option<f64>) -> String {
