@@ -37,39 +37,25 @@ impl InFlight {
 /// An h2c server (prior knowledge) whose every response takes 100 ms, allowing at
 /// most `max_streams` concurrent streams per connection.
 fn slow_h2(max_streams: u32, seen: Arc<InFlight>, conns: Arc<AtomicU64>) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                conns.fetch_add(1, Ordering::SeqCst);
+    let addr = serve_tcp(move |stream| {
+        conns.fetch_add(1, Ordering::SeqCst);
+        let seen = seen.clone();
+        async move {
+            let svc = service_fn(move |_req| {
                 let seen = seen.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |_req| {
-                        let seen = seen.clone();
-                        async move {
-                            seen.enter();
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            seen.leave();
-                            Ok::<_, Infallible>(hyper::Response::new(Full::new(
-                                Bytes::from_static(b"ok"),
-                            )))
-                        }
-                    });
-                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                        .max_concurrent_streams(max_streams)
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+                async move {
+                    seen.enter();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    seen.leave();
+                    let body = Full::new(Bytes::from_static(b"ok"));
+                    Ok::<_, Infallible>(hyper::Response::new(body))
+                }
+            });
+            let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                .max_concurrent_streams(max_streams)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        }
     });
     format!("http://{addr}/")
 }
@@ -132,43 +118,27 @@ fn waiting_for_a_stream_the_server_does_not_allow_yet_counts_in_the_latency() {
 /// reset (INTERNAL_ERROR) and one answered; at the tenth request on a connection the
 /// server shuts it with GOAWAY, leaving that request unanswered.
 fn unruly_h2() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                tokio::spawn(async move {
-                    let Ok(mut conn) = h2::server::handshake(stream).await else {
-                        return;
-                    };
-                    let mut n = 0u64;
-                    let mut held = Vec::new();
-                    while let Some(Ok((_req, mut respond))) = conn.accept().await {
-                        n += 1;
-                        if n == 10 {
-                            held.push(respond);
-                            conn.abrupt_shutdown(h2::Reason::NO_ERROR);
-                            continue;
-                        }
-                        match n % 3 {
-                            1 => respond.send_reset(h2::Reason::REFUSED_STREAM),
-                            2 => respond.send_reset(h2::Reason::INTERNAL_ERROR),
-                            _ => {
-                                let _ = respond.send_response(hyper::Response::new(()), true);
-                            }
-                        }
-                    }
-                    drop(held);
-                });
+    let addr = serve_tcp(|stream| async move {
+        let Ok(mut conn) = h2::server::handshake(stream).await else {
+            return;
+        };
+        let mut n = 0u64;
+        let mut held = Vec::new();
+        while let Some(Ok((_req, mut respond))) = conn.accept().await {
+            n += 1;
+            if n == 10 {
+                held.push(respond);
+                conn.abrupt_shutdown(h2::Reason::NO_ERROR);
+                continue;
             }
-        });
+            match n % 3 {
+                1 => respond.send_reset(h2::Reason::REFUSED_STREAM),
+                2 => respond.send_reset(h2::Reason::INTERNAL_ERROR),
+                _ => {
+                    let _ = respond.send_response(hyper::Response::new(()), true);
+                }
+            }
+        }
     });
     format!("http://{addr}/")
 }

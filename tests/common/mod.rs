@@ -310,3 +310,28 @@ pub fn junit_counts(path: &Path) -> JunitCounts {
     }
     c
 }
+
+/// A loopback server of any protocol: `on_conn` serves each accepted TCP stream as a
+/// task of a runtime on its own thread. Returns the address; it stops with the test.
+pub fn serve_tcp<F, Fut>(on_conn: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = StdListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(on_conn(stream));
+            }
+        });
+    });
+    addr
+}
