@@ -144,4 +144,27 @@ fn every_commands_json_validates_against_its_schema() {
     let s3 = root.join("qa/stage3/v0.3.0");
     validate("stage3", &read_json(&s3.join("summary.json")));
     validate("smoke", &read_json(&s3.join("smoke_results.json")));
+
+    // A short ramp: one step, two windows, the set-weight command a no-op.
+    let (_, ramp) = json_of(
+        &[
+            "ramp",
+            &health,
+            "--skip-pre",
+            "--steps",
+            "100:1s",
+            "--interval",
+            "500ms",
+            "--warmup",
+            "0s",
+            "--window-rate",
+            "60",
+            "--set-weight",
+            "true",
+        ],
+        dir.path(),
+        "ramp.json",
+    );
+    validate("ramp", &ramp);
+    assert!(ramp["timeline"].as_array().is_some_and(|t| !t.is_empty()));
 }
