@@ -40,25 +40,6 @@ impl StressPlan {
             Some(spec) => Some(parse_shard(spec, env)?),
             None => None,
         };
-        // The identity is the whole plan's, so every shard computes the same one.
-        let identity = plan_id(&format!(
-            "{} {}\nrate={:?}\nduration={:?}\nrequests={:?}\nconnections={}\ntimeout={:?}\n\
-             http2={}\nheaders={:?}\nbody={}\nslos={}",
-            template.method(),
-            target.uri,
-            load.rate,
-            load.duration,
-            load.requests,
-            load.concurrency,
-            load.timeout,
-            client.http2,
-            template.header_names(),
-            template.body_len(),
-            slos.iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
         load.start_at = start_at;
         let record = match shard {
             Some(s) => {
@@ -69,9 +50,27 @@ impl StressPlan {
                         load.concurrency, s.count, s.count
                     )));
                 }
-                let conns = s.share(u64::from(load.concurrency)) as u32;
-                load.concurrency = conns;
-                load.threads = load.threads.min(conns);
+                // Taken before the shard's share: the identity is the whole plan's,
+                // so every shard computes the same one.
+                let identity = plan_id(&format!(
+                    "{} {}\nrate={:?}\nduration={:?}\nrequests={:?}\nconnections={}\ntimeout={:?}\n\
+                     http2={}\nheaders={:?}\nbody={}\nslos={}",
+                    template.method(),
+                    target.uri,
+                    load.rate,
+                    load.duration,
+                    load.requests,
+                    load.concurrency,
+                    load.timeout,
+                    client.http2,
+                    template.header_names(),
+                    template.body_len(),
+                    slos.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ));
+                load.concurrency = s.share(u64::from(load.concurrency)) as u32;
                 load.shard = s;
                 Some(ShardRecord {
                     index: s.index,

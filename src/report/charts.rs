@@ -154,11 +154,15 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
     let marked = &spans(marked, last);
     svg(560, |root| {
         let panels = root.split_evenly((3, 1));
-        let top = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
-        let mut chart = panel(&panels[0], &x_range, top, "req/s", "", marked)?;
+        // Throughput and the stacked statuses share one scale and one downsampling.
+        let busiest = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
+        let by_finished: Vec<&SecondStats> = thin(seconds, finished).collect();
+        let mut chart = panel(&panels[0], &x_range, busiest, "req/s", "", marked)?;
         chart
             .draw_series(LineSeries::new(
-                thin(seconds, finished).map(|s| (f64::from(s.second) + 0.5, finished(s))),
+                by_finished
+                    .iter()
+                    .map(|s| (f64::from(s.second) + 0.5, finished(s))),
                 BLUE.stroke_width(2),
             ))?
             .label("finished per second")
@@ -185,16 +189,14 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
         }
         legend(&mut chart)?;
 
-        let top = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
         let mut chart = panel(
             &panels[2],
             &x_range,
-            top,
+            busiest,
             "responses",
             "seconds since start",
             marked,
         )?;
-        let kept: Vec<&SecondStats> = thin(seconds, finished).collect();
         // Stacked: each layer is drawn to its cumulative height, tallest first.
         let layers: [Layer; 5] = [
             ("errors", PURPLE, |s| s.errors),
@@ -205,7 +207,7 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
         ];
         for depth in 0..layers.len() {
             let (name, color, _) = layers[depth];
-            let points: Vec<(f64, f64)> = kept
+            let points: Vec<(f64, f64)> = by_finished
                 .iter()
                 .map(|s| {
                     let height: u64 = layers[depth..].iter().map(|(_, _, f)| f(s)).sum();

@@ -15,7 +15,6 @@ use super::text::bytes;
 use crate::gates::canary::CanaryResult;
 use crate::gates::stress::StressReport;
 use crate::measure::{decode_hist, ErrorKind, LatencyStats};
-use crate::outcome::Outcome;
 use crate::ramp::{window::WindowVerdict, EventKind, RampReport};
 
 const STYLE: &str = include_str!("report.css");
@@ -55,16 +54,6 @@ fn class(status: Status) -> &'static str {
         Status::Error => "error",
     }
 }
-
-fn outcome_class(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Pass => "pass",
-        Outcome::Fail => "fail",
-        Outcome::Inconclusive => "inconclusive",
-        Outcome::Interrupted => "error",
-    }
-}
-
 /// The whole page for `judged`; `rendered_at` is when the page was made (RFC 3339).
 pub fn render(judged: &Judged, rendered_at: &str) -> String {
     let suite = suite::suite(judged);
@@ -105,7 +94,7 @@ fn verdict(out: &mut String, s: &Suite) {
     let _ = writeln!(
         out,
         "<header class=\"verdict {}\">\n<p class=\"kind\">golive {}</p>\n<h1>{}</h1>\n<p class=\"subject\">{}</p>",
-        outcome_class(o),
+        class(Status::of(o)),
         escape(&s.envelope.command),
         o.as_str(),
         escape(&s.subject)

@@ -5,7 +5,6 @@
 use std::fmt::Write;
 
 use super::suite::{Status, Suite};
-use crate::outcome::Outcome;
 
 /// Rows beyond this are counted, not listed (a ramp can have hundreds of windows).
 const MAX_ROWS: usize = 60;
@@ -20,16 +19,6 @@ fn mark(status: Status) -> &'static str {
         Status::Error => "⛔",
     }
 }
-
-fn headline(o: Outcome) -> Status {
-    match o {
-        Outcome::Pass => Status::Pass,
-        Outcome::Fail => Status::Fail,
-        Outcome::Inconclusive => Status::Inconclusive,
-        Outcome::Interrupted => Status::Error,
-    }
-}
-
 /// Table-safe text: one line, pipes escaped, backticks dropped, cut to MAX_CELL.
 fn cell(text: &str) -> String {
     let flat: String = text
@@ -47,7 +36,7 @@ pub fn render(suite: &Suite) -> String {
     let _ = writeln!(
         out,
         "### {} golive {}: {}\n",
-        mark(headline(o)),
+        mark(Status::of(o)),
         suite.envelope.command,
         o.as_str()
     );

@@ -30,7 +30,8 @@ impl Status {
         }
     }
 
-    fn of(o: Outcome) -> Status {
+    /// The status a whole run's outcome stands for (interrupted: could not finish).
+    pub fn of(o: Outcome) -> Status {
         match o {
             Outcome::Pass => Status::Pass,
             Outcome::Fail => Status::Fail,
