@@ -54,7 +54,7 @@ impl StressPlan {
                 // so every shard computes the same one.
                 let identity = plan_id(&format!(
                     "{} {}\nrate={:?}\nduration={:?}\nrequests={:?}\nconnections={}\ntimeout={:?}\n\
-                     http2={}\nheaders={:?}\nbody={}\nslos={}",
+                     http2={} streams={} window={:?}\nheaders={:?}\nbody={}\nslos={}",
                     template.method(),
                     target.uri,
                     load.rate,
@@ -63,6 +63,8 @@ impl StressPlan {
                     load.concurrency,
                     load.timeout,
                     client.http2,
+                    load.streams,
+                    client.h2_window,
                     template.header_names(),
                     template.body_len(),
                     slos.iter()

@@ -12,8 +12,8 @@ pub struct ShardRecord {
     pub index: u32,
     pub count: u32,
     /// The plan's identity: a hash of the URL, method, rate, duration, request count,
-    /// connections, timeout, protocol, header names, body size and SLOs, all of the
-    /// whole plan. Shards merge only with shards of the same plan.
+    /// connections, timeout, protocol (with HTTP/2 streams and window), header names,
+    /// body size and SLOs, all of the whole plan. Shards merge only with shards of the same plan.
     pub plan: String,
     /// The shared schedule start (`--start-at`), RFC 3339 with milliseconds.
     pub start_at: Option<String>,
