@@ -13,19 +13,18 @@ use crate::gates::stress::{self, StressReport};
 use crate::report::{text, Judged};
 use crate::slo::DEFAULT_STRESS_SLOS;
 
+/// A saved stress or merge result, read as `golive report` reads any result, so that
+/// another kind of result is named as what it is.
 fn read_report(path: &Path) -> anyhow::Result<StressReport> {
-    let raw =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let report: StressReport = serde_json::from_str(&raw)
-        .with_context(|| format!("{} is not a golive stress result", path.display()))?;
-    if !matches!(report.envelope.command.as_str(), "stress" | "merge") {
-        return Err(anyhow!(
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match Judged::read(&raw).map_err(|e| anyhow!("{} {e}", path.display()))? {
+        Judged::Stress(report) => Ok(*report),
+        other => Err(anyhow!(
             "{} holds '{}' results, not stress",
             path.display(),
-            report.envelope.command
-        ));
+            other.command()
+        )),
     }
-    Ok(report)
 }
 
 pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
