@@ -129,6 +129,8 @@ pub struct Finished {
     files: Vec<(Dest, Vec<u8>)>,
     /// Files golive adds to rather than replaces (a CI step summary).
     appends: Vec<(std::path::PathBuf, Vec<u8>)>,
+    /// Say `wrote PATH` after the text for each file written: only the writer knows.
+    announce: bool,
 }
 
 impl Finished {
@@ -139,6 +141,7 @@ impl Finished {
             text: text.into(),
             files: Vec::new(),
             appends: Vec::new(),
+            announce: false,
         }
     }
 
@@ -181,6 +184,12 @@ impl Finished {
         self
     }
 
+    /// After the text, name each file as it was written (and only if it was).
+    pub fn announce_files(mut self) -> Finished {
+        self.announce = true;
+        self
+    }
+
     /// Writes `dir/name` for each artifact of a gate.
     pub fn in_dir(mut self, dir: &std::path::Path, files: Vec<(&str, Vec<u8>)>) -> Finished {
         for (name, bytes) in files {
@@ -194,10 +203,17 @@ impl Finished {
 /// gone), then the human text; any write that fails is one line and exit 4.
 pub fn deliver(f: Finished) -> Exit {
     let mut exit = Exit::from(f.outcome);
+    let mut written = String::new();
     for (dest, bytes) in &f.files {
-        if let Err(e) = output::write(dest, bytes) {
-            console::errln(&format!("golive: error: {e:#}"));
-            exit = Exit::Runtime;
+        match output::write(dest, bytes) {
+            Ok(()) if f.announce && !dest.is_stdout() => {
+                written.push_str(&format!("wrote {dest}\n"))
+            }
+            Ok(()) => {}
+            Err(e) => {
+                console::errln(&format!("golive: error: {e:#}"));
+                exit = Exit::Runtime;
+            }
         }
     }
     for (path, bytes) in &f.appends {
@@ -207,6 +223,7 @@ pub fn deliver(f: Finished) -> Exit {
         }
     }
     f.human.text(&f.text);
+    f.human.text(&written);
     if let Some(e) = console::take_error() {
         // Stderr may be the stream that failed; try it all the same.
         console::errln(&format!("golive: error: {e}"));

@@ -27,19 +27,18 @@ pub fn run(args: &ReportArgs) -> exit::Result<Finished> {
     }
     let human = Human::for_dests([&out].into_iter().chain(&junit_dest));
     let suite = suite::suite(&judged);
-    let mut text = format!(
-        "{} {}: {} ({} checks: {} failed)\nreport: {out}\n",
+    let text = format!(
+        "{} {}: {} ({} checks: {} failed)\n",
         judged.command(),
         suite.subject,
         judged.outcome().as_str(),
         suite.cases.len(),
         suite.count(suite::Status::Fail)
     );
-    if let Some(dest) = &junit_dest {
-        text.push_str(&format!("junit: {dest}\n"));
-    }
     let page = html::render(&judged, &crate::time::now()).into_bytes();
-    let finished = Finished::new(Outcome::Pass, human, text).file(out, page);
+    let finished = Finished::new(Outcome::Pass, human, text)
+        .announce_files()
+        .file(out, page);
     Ok(match junit_dest {
         Some(dest) => finished.file(dest, junit::render(&suite)),
         None => finished,
