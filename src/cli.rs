@@ -343,6 +343,11 @@ pub struct LoadArgs {
     /// for a free stream (the server's SETTINGS_MAX_CONCURRENT_STREAMS) counts that wait.
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "http2")]
     pub streams: u32,
+
+    /// HTTP/1.1 client for the load: lean (golive's own; one write per request, no
+    /// per-request allocations) or hyper.
+    #[arg(long, value_name = "CLIENT", default_value = "lean", conflicts_with = "http2", value_parser = PossibleValuesParser::new(["lean", "hyper"]).map(|s| s.parse::<crate::http::H1Client>().expect("listed")))]
+    pub h1_client: crate::http::H1Client,
 }
 
 /// What each request carries.

@@ -27,7 +27,8 @@ impl RampPlan {
         let set_weight = args.set_weight.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
             invalid("--set-weight is required: the command that sets the traffic weight, with {weight}".into())
         })?;
-        let (target, template, client) = request(url, &args.request, &args.client, env)?;
+        let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
+        client.h1_client = args.load.h1_client;
         let pre = (!args.skip_pre)
             .then(|| -> Result<StressPlan, ConfigError> {
                 Ok(StressPlan {

@@ -29,7 +29,8 @@ impl StressPlan {
             .as_deref()
             .filter(|u| !u.trim().is_empty())
             .ok_or(ConfigError::NoUrl)?;
-        let (target, template, client) = request(url, &args.request, &args.client, env)?;
+        let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
+        client.h1_client = args.load.h1_client;
         let mut load = load_plan(&args.load, env)?;
         let slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
         let start_at = match args.start_at.as_deref() {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use super::shards::{ShardRecord, ShardSet};
-use crate::http::{ClientOptions, Connector, RequestTemplate, SetupError, Target};
+use crate::http::{ClientOptions, Connector, H1Client, RequestTemplate, SetupError, Target};
 use crate::load::{self, LoadPlan, StopRule, Tick};
 use crate::measure::{Measurement, Summary};
 use crate::outcome::{Document, Outcome};
@@ -73,10 +73,21 @@ pub struct RunSettings {
     /// HTTP/2 requests in flight per connection (`--streams`).
     #[serde(default = "one")]
     pub streams: u32,
+    /// HTTP/1.1 runs: which client sent the load (`--h1-client`). Absent for HTTP/2,
+    /// and in results from before the choice existed (those were hyper's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h1_client: Option<H1Client>,
     pub insecure: bool,
     /// Names of the headers sent.
     pub headers: Vec<String>,
     pub body_bytes: usize,
+}
+
+impl RunSettings {
+    /// The load went out through hyper's HTTP/1.1 client (`--h1-client hyper`).
+    pub fn hyper_h1_client(&self) -> bool {
+        self.h1_client == Some(H1Client::Hyper)
+    }
 }
 
 pub type StressReport = Document<StressRun>;
@@ -215,6 +226,7 @@ fn settings(plan: &StressPlan) -> RunSettings {
         timeout_ms: p.timeout.as_millis() as u64,
         http2: plan.client.http2,
         streams: p.streams.max(1),
+        h1_client: (!plan.client.http2).then_some(plan.client.h1_client),
         insecure: plan.client.insecure,
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),

@@ -1,6 +1,7 @@
 //! Opening connections: the host is resolved once, then each connection is TCP
-//! (no Nagle), optionally TLS, and an HTTP/1.1 or HTTP/2 handshake whose driver runs
-//! as its own task. Each load worker owns one connection; there is no shared pool.
+//! (no Nagle), optionally TLS, and then either golive's own HTTP/1.1 exchange (the load
+//! path) or a hyper HTTP/1.1 or HTTP/2 handshake. Each load worker owns one connection
+//! (or one stream of a shared HTTP/2 one); there is no pool.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,9 +16,13 @@ use hyper::client::conn::{http1, http2};
 use hyper::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::h1::H1Conn;
+use super::io::Io;
 use super::response::{classify, read_to_end, Exchange};
 use super::setup::SetupError;
 use super::target::{Scheme, Target};
@@ -35,7 +40,31 @@ pub struct ClientOptions {
     pub http2: bool,
     /// HTTP/2 flow-control windows (stream and connection), bytes; `None`: hyper's.
     pub h2_window: Option<u32>,
+    /// Which HTTP/1.1 client the load path uses.
+    pub h1_client: H1Client,
     pub connect_timeout: Duration,
+}
+
+/// The load path's HTTP/1.1 client: golive's own exchange, or hyper's (to compare, or
+/// as a fallback should a server's framing trip the lean one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum H1Client {
+    #[default]
+    Lean,
+    Hyper,
+}
+
+impl std::str::FromStr for H1Client {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<H1Client, String> {
+        match s {
+            "lean" => Ok(H1Client::Lean),
+            "hyper" => Ok(H1Client::Hyper),
+            _ => Err(format!("'{s}': expected lean or hyper")),
+        }
+    }
 }
 
 impl Default for ClientOptions {
@@ -45,6 +74,7 @@ impl Default for ClientOptions {
             cacert: None,
             http2: false,
             h2_window: None,
+            h1_client: H1Client::Lean,
             connect_timeout: Duration::from_secs(5),
         }
     }
@@ -168,6 +198,7 @@ pub struct Connector {
     tls: Option<(TlsConnector, ServerName<'static>)>,
     http2: bool,
     h2_window: Option<u32>,
+    h1_client: H1Client,
     connect_timeout: Duration,
 }
 
@@ -200,6 +231,7 @@ impl Connector {
             tls,
             http2: opts.http2,
             h2_window: opts.h2_window,
+            h1_client: opts.h1_client,
             connect_timeout: opts.connect_timeout,
         })
     }
@@ -223,13 +255,29 @@ impl Connector {
         }
     }
 
+    /// The load path sends with golive's own HTTP/1.1 exchange ([`Self::connect_h1`]).
+    pub fn lean_h1(&self) -> bool {
+        !self.http2 && self.h1_client == H1Client::Lean
+    }
+
+    /// Opens a connection for golive's own HTTP/1.1 exchange (the load path).
+    pub async fn connect_h1(&self) -> Result<H1Conn, ErrorKind> {
+        Ok(H1Conn::new(self.open_io().await?))
+    }
+
     async fn open(&self) -> Result<(Sender, Driver), ErrorKind> {
+        let io = self.open_io().await?;
+        self.handshake(TokioIo::new(io)).await
+    }
+
+    /// TCP (no Nagle), then TLS if the target is https.
+    async fn open_io(&self) -> Result<Io, ErrorKind> {
         let tcp = tokio::time::timeout(self.connect_timeout, self.connect_tcp())
             .await
             .map_err(|_| ErrorKind::Connect)??;
         let _ = tcp.set_nodelay(true);
         match &self.tls {
-            None => self.handshake(TokioIo::new(tcp)).await,
+            None => Ok(Io::Tcp(tcp)),
             Some((connector, name)) => {
                 let tls = tokio::time::timeout(
                     self.connect_timeout,
@@ -238,7 +286,7 @@ impl Connector {
                 .await
                 .map_err(|_| ErrorKind::Connect)?
                 .map_err(|e| tls_error_kind(&e))?;
-                self.handshake(TokioIo::new(tls)).await
+                Ok(Io::Tls(Box::new(tls)))
             }
         }
     }
@@ -257,10 +305,7 @@ impl Connector {
         Err(last)
     }
 
-    async fn handshake<T>(&self, io: TokioIo<T>) -> Result<(Sender, Driver), ErrorKind>
-    where
-        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
+    async fn handshake(&self, io: TokioIo<Io>) -> Result<(Sender, Driver), ErrorKind> {
         if self.http2 {
             let mut builder = http2::Builder::new(TokioExecutor::new());
             // One stream until the server's SETTINGS say how many it takes: sending more

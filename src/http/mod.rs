@@ -4,14 +4,17 @@
 
 mod connect;
 mod exchange;
+mod h1;
+mod io;
 mod response;
 mod setup;
 mod target;
 mod template;
 mod tls;
 
-pub use connect::{ClientOptions, Conn, Connector, SharedH2};
+pub use connect::{ClientOptions, Conn, Connector, H1Client, SharedH2};
 pub use exchange::{exchange, fetch, Fetched};
+pub use h1::H1Conn;
 pub use response::{classify, Exchange};
 pub use setup::SetupError;
 pub use target::{Scheme, Target, TargetError};

@@ -53,14 +53,7 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
             }
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return error_kind(tls);
-            }
-            return match io.kind() {
-                std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
-                std::io::ErrorKind::InvalidData => ErrorKind::Malformed,
-                _ => ErrorKind::Reset,
-            };
+            return io_kind(io);
         }
         if let Some(tls) = err.downcast_ref::<rustls::Error>() {
             return error_kind(tls);
@@ -71,4 +64,16 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
         return ErrorKind::Reset;
     }
     ErrorKind::Other
+}
+
+/// Maps a failed read or write on the connection to the kind the report counts.
+pub(super) fn io_kind(io: &std::io::Error) -> ErrorKind {
+    if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return error_kind(tls);
+    }
+    match io.kind() {
+        std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+        std::io::ErrorKind::InvalidData => ErrorKind::Malformed,
+        _ => ErrorKind::Reset,
+    }
 }

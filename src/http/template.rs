@@ -1,7 +1,7 @@
 //! The request every worker sends: built once, cloned cheaply per request.
 
-use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, HOST, USER_AGENT};
+use bytes::{BufMut, Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING, USER_AGENT};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::Full;
 
@@ -73,6 +73,8 @@ pub struct RequestTemplate {
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    /// The whole HTTP/1.1 request, encoded once for the load path (empty for HTTP/2).
+    http1: Bytes,
 }
 
 impl RequestTemplate {
@@ -106,12 +108,30 @@ impl RequestTemplate {
             }
             Uri::from(target.path_and_query.clone())
         };
+        let http1 = if http2 {
+            Bytes::new()
+        } else {
+            encode_http1(&method, &uri, &map, &body)
+        };
         RequestTemplate {
             method,
             uri,
             headers: map,
             body,
+            http1,
         }
+    }
+
+    /// The request as HTTP/1.1 bytes on the wire, the same for every send.
+    #[inline]
+    pub fn http1_bytes(&self) -> &[u8] {
+        &self.http1
+    }
+
+    /// A HEAD request's response has no body, whatever its headers say.
+    #[inline]
+    pub fn is_head(&self) -> bool {
+        self.method == Method::HEAD
     }
 
     /// A fresh request: clones of shared bytes and a small header map.
@@ -139,6 +159,34 @@ impl RequestTemplate {
     pub fn body_len(&self) -> usize {
         self.body.len()
     }
+}
+
+/// Request line, headers (names lower-case, as hyper sends them) and body. The body's
+/// length is always golive's to state: a user's Content-Length or Transfer-Encoding
+/// header could only disagree with the body actually sent.
+fn encode_http1(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Bytes {
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut out = BytesMut::with_capacity(128 + target.len() + body.len());
+    out.put_slice(method.as_str().as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(target.as_bytes());
+    out.put_slice(b" HTTP/1.1\r\n");
+    for (name, value) in headers {
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue;
+        }
+        out.put_slice(name.as_str().as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    let body_expected = matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+    if !body.is_empty() || body_expected {
+        out.put_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    out.put_slice(b"\r\n");
+    out.put_slice(body);
+    out.freeze()
 }
 
 #[cfg(test)]
@@ -185,5 +233,30 @@ mod tests {
         let req = RequestTemplate::new(&t, Method::GET, [], Bytes::new(), true).build();
         assert_eq!(req.uri().to_string(), "http://127.0.0.1:8080/a?b=1");
         assert!(req.headers().get(HOST).is_none());
+    }
+
+    #[test]
+    fn http1_bytes_are_the_whole_request_with_golive_stating_the_length() {
+        let t = Target::parse("http://127.0.0.1:8080/a?b=1").unwrap();
+        let headers = [
+            parse_header("X-Id: 7", env).unwrap(),
+            parse_header("Content-Length: 99", env).unwrap(),
+        ];
+        let post = RequestTemplate::new(&t, Method::POST, headers, Bytes::from("hi"), false);
+        let text = String::from_utf8(post.http1_bytes().to_vec()).unwrap();
+        let ua = concat!("golive/", env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            text,
+            format!(
+                "POST /a?b=1 HTTP/1.1\r\nx-id: 7\r\nuser-agent: {ua}\r\nhost: 127.0.0.1:8080\r\ncontent-length: 2\r\n\r\nhi"
+            )
+        );
+        let get = RequestTemplate::new(&t, Method::GET, [], Bytes::new(), false);
+        assert!(!String::from_utf8_lossy(get.http1_bytes()).contains("content-length"));
+        assert!(
+            RequestTemplate::new(&t, Method::GET, [], Bytes::new(), true)
+                .http1_bytes()
+                .is_empty()
+        );
     }
 }

@@ -1,9 +1,10 @@
-//! What a worker sends on: a connection of its own (HTTP/1.1, or HTTP/2 with one
-//! stream), or one stream of an HTTP/2 connection it shares with `--streams` workers.
+//! What a worker sends on: a connection of its own (golive's HTTP/1.1 exchange, or
+//! hyper's HTTP/1.1 or HTTP/2 with one stream), or one stream of an HTTP/2 connection
+//! it shares with `--streams` workers.
 
 use std::rc::Rc;
 
-use crate::http::{exchange, Conn, Connector, Exchange, ReqBody, SharedH2};
+use crate::http::{exchange, Conn, Connector, Exchange, H1Conn, RequestTemplate, SharedH2};
 use crate::measure::ErrorKind;
 
 /// An HTTP/2 connection shared by a group of workers: whoever finds it missing or
@@ -14,6 +15,7 @@ pub(super) struct Group {
 }
 
 pub(super) enum Link {
+    H1(Option<H1Conn>),
     Own(Option<Conn>),
     Stream {
         group: Rc<Group>,
@@ -25,8 +27,9 @@ pub(super) enum Link {
 pub(super) type Opened = bool;
 
 impl Link {
-    pub fn new(group: Option<Rc<Group>>) -> Link {
+    pub fn new(group: Option<Rc<Group>>, connector: &Connector) -> Link {
         match group {
+            None if connector.lean_h1() => Link::H1(None),
             None => Link::Own(None),
             Some(group) => Link::Stream { group, mine: None },
         }
@@ -35,6 +38,13 @@ impl Link {
     /// Makes sure there is an open connection to send on.
     pub async fn ready(&mut self, connector: &Connector) -> Result<Opened, ErrorKind> {
         match self {
+            Link::H1(conn) => {
+                if conn.as_mut().is_some_and(|c| !c.is_closed()) {
+                    return Ok(false);
+                }
+                *conn = Some(connector.connect_h1().await?);
+                Ok(true)
+            }
             Link::Own(conn) => {
                 if conn.as_mut().is_some_and(|c| !c.is_closed()) {
                     return Ok(false);
@@ -59,10 +69,11 @@ impl Link {
         }
     }
 
-    pub async fn exchange(&mut self, req: http::Request<ReqBody>) -> Result<Exchange, ErrorKind> {
+    pub async fn exchange(&mut self, template: &RequestTemplate) -> Result<Exchange, ErrorKind> {
         match self {
-            Link::Own(Some(c)) => exchange(c, req).await,
-            Link::Stream { mine: Some(m), .. } => m.exchange(req).await,
+            Link::H1(Some(c)) => c.exchange(template.http1_bytes(), template.is_head()).await,
+            Link::Own(Some(c)) => exchange(c, template.build()).await,
+            Link::Stream { mine: Some(m), .. } => m.exchange(template.build()).await,
             _ => Err(ErrorKind::Other),
         }
     }
@@ -71,6 +82,7 @@ impl Link {
     /// shared one only when it is closed, since a reset stream leaves it usable.
     pub fn failed(&mut self) {
         match self {
+            Link::H1(conn) => *conn = None,
             Link::Own(conn) => *conn = None,
             Link::Stream { mine, .. } => {
                 if mine.as_ref().is_some_and(SharedH2::is_closed) {

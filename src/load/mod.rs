@@ -237,7 +237,7 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
         let streams = shared.streams;
         let links = (0..conns).flat_map(|_| {
             let group = (streams > 1).then(|| Rc::new(link::Group::default()));
-            (0..streams).map(move |_| link::Link::new(group.clone()))
+            (0..streams).map(move |_| link::Link::new(group.clone(), &shared.connector))
         });
         let workers: Vec<_> = links
             .map(|link| {

@@ -52,7 +52,7 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>, mut link:
         timeout.as_mut().reset((sent_at + shared.timeout).into());
         let result = tokio::select! {
             biased;
-            r = link.exchange(shared.template.build()) => r,
+            r = link.exchange(&shared.template) => r,
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();

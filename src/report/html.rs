@@ -440,6 +440,7 @@ fn stress(out: &mut String, r: &StressReport) {
                 match (s.http2, s.streams) {
                     (true, 1) => "HTTP/2".into(),
                     (true, n) => format!("HTTP/2, {n} streams per connection"),
+                    (false, _) if s.hyper_h1_client() => "HTTP/1.1 (hyper's client)".into(),
                     (false, _) => "HTTP/1.1".into(),
                 },
             ),

@@ -105,6 +105,7 @@ pub fn stress(r: &StressReport) -> String {
         match (s.http2, s.streams) {
             (true, 1) => " · HTTP/2".to_string(),
             (true, n) => format!(" · HTTP/2, {n} streams each"),
+            (false, _) if s.hyper_h1_client() => " · hyper's client".into(),
             (false, _) => String::new(),
         }
     );
