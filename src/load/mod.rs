@@ -10,6 +10,7 @@
 
 mod control;
 mod link;
+mod pacer;
 mod schedule;
 mod shard;
 mod supervise;
@@ -239,10 +240,18 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
             let group = (streams > 1).then(|| Rc::new(link::Group::default()));
             (0..streams).map(move |_| link::Link::new(group.clone(), &shared.connector))
         });
+        // The open model's one timer for this thread's connections.
+        let pacer = Rc::new(pacer::Pacer::default());
+        let timer = {
+            let (pacer, shared) = (pacer.clone(), shared.clone());
+            tokio::task::spawn_local(async move { pacer.run(&shared.control).await })
+        };
         let workers: Vec<_> = links
             .map(|link| {
-                let (shared, recorder) = (shared.clone(), recorder.clone());
-                tokio::task::spawn_local(async move { worker::run(&shared, &recorder, link).await })
+                let (shared, recorder, pacer) = (shared.clone(), recorder.clone(), pacer.clone());
+                tokio::task::spawn_local(async move {
+                    worker::run(&shared, &recorder, &pacer, link).await
+                })
             })
             .collect();
         let all = async {
@@ -254,6 +263,7 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
             _ = all => {}
             _ = shared.control.aborted() => {}
         }
+        timer.abort();
     });
     let end = Instant::now();
     // Dropping the set drops aborted workers and their recorder handles.

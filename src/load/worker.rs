@@ -6,11 +6,17 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use super::link::Link;
+use super::pacer::Pacer;
 use super::schedule::Ticket;
 use super::Shared;
 use crate::measure::{ErrorKind, Pace, Recorder, Response, StatusClass, ON_TIME};
 
-pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>, mut link: Link) {
+pub(super) async fn run(
+    shared: &Shared,
+    recorder: &RefCell<Recorder>,
+    pacer: &Pacer,
+    mut link: Link,
+) {
     // When this connection last became free to send: a ticket due before then waited
     // for the server, not for golive.
     let mut free_at = Instant::now();
@@ -20,7 +26,7 @@ pub(super) async fn run(shared: &Shared, recorder: &RefCell<Recorder>, mut link:
     while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
         shared.inject_lag(&ticket);
         let pace = match ticket.due {
-            Some(due) => match wait_until_due(due, free_at, shared).await {
+            Some(due) => match wait_until_due(due, free_at, pacer).await {
                 Some(pace) => Some(pace),
                 None => break,
             },
@@ -101,10 +107,10 @@ fn record_failed_connect(shared: &Shared, recorder: &RefCell<Recorder>, kind: Er
     shared.check_stop_rule();
 }
 
-/// Sleeps until a ticket is due. It wakes up to one timer tick early rather than late
-/// (the send then counts from its actual time), so pacing adds no systematic delay.
-/// `None` when the run was stopped while waiting.
-async fn wait_until_due(due: Instant, free_at: Instant, shared: &Shared) -> Option<Pace> {
+/// Waits until a ticket is due. The thread's pacer releases it up to one timer tick
+/// early rather than late (the send then counts from its actual time), so pacing adds
+/// no systematic delay. `None` when the run was stopped while waiting.
+async fn wait_until_due(due: Instant, free_at: Instant, pacer: &Pacer) -> Option<Pace> {
     let now = Instant::now();
     if due <= now + ON_TIME {
         // Due already. Until the connection freed up, the wait was the server's; from
@@ -115,9 +121,8 @@ async fn wait_until_due(due: Instant, free_at: Instant, shared: &Shared) -> Opti
             busy_wait: free_at > due + ON_TIME,
         });
     }
-    tokio::select! {
-        _ = tokio::time::sleep_until((due - ON_TIME).into()) => {}
-        _ = shared.control.stopped() => return None,
+    if !pacer.wait(due).await {
+        return None;
     }
     // The connection was idle at the due time: all lateness now is golive's.
     let lag = Instant::now().saturating_duration_since(due);
