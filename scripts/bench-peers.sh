@@ -8,7 +8,8 @@
 # golive's ratio to each peer. Loopback only; every run is bounded by DURATION.
 #
 # HTTP/2 scenarios (h2m10, h2m100: one connection with 10 or 100 streams, nginx's
-# cleartext h2 listener) compare golive --streams with h2load -m (nghttp2-client).
+# cleartext h2 listener) compare golive --streams with h2load -m (nghttp2-client); the
+# paced scenario (rate) also runs h2load --h1 --rps.
 #
 #   scripts/bench-peers.sh                 # 3 rounds x 5 s x every scenario
 #   ROUNDS=5 DURATION=10 RATE=8000 scripts/bench-peers.sh
@@ -36,7 +37,7 @@ apt_install() {
 }
 have nginx || apt_install nginx-light || apt_install nginx
 [ -z "$h1" ] || have wrk || apt_install wrk
-[ -z "$h2" ] || have h2load || apt_install nghttp2-client
+have h2load || apt_install nghttp2-client
 [ -x /usr/bin/time ] || apt_install time
 have taskset || apt_install util-linux
 [ -z "$h1" ] || have oha || cargo install oha --locked
@@ -105,6 +106,11 @@ run() { # tool scenario round
       h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$H2URL") ;;
       *) return 0 ;;
     esac
+  elif [ "$tool" = h2load ]; then
+    # h2load paces per connection (--rps each, their timers started together), so its
+    # sends come in bursts; golive spaces them evenly on one schedule.
+    [ -n "$rate" ] || return 0
+    cmd=(h2load --h1 -c "$conns" --rps "$((rate / conns))" -t 1 -D "$DURATION" "$URL")
   else case $tool in
     golive) cmd=("$GOLIVE" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
                  --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"}) ;;

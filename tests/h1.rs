@@ -112,6 +112,32 @@ fn connection_close_and_close_delimited_bodies_open_a_new_connection() {
 }
 
 #[test]
+fn a_connection_the_server_closed_while_idle_is_replaced_not_failed() {
+    for client in CLIENTS {
+        // Keep-alive by the headers, but the server hangs up right after each
+        // response, as an idle timeout would; the next request is 50 ms later.
+        let server = RawServer::start(|mut s| {
+            if read_head(&mut s) {
+                write_all(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        let report = stress(
+            &server.url(),
+            client,
+            &["--rate", "20", "-n", "6", "-c", "1"],
+        );
+        let r = &report.body.results;
+        assert_eq!(
+            (r.responses, r.errors_total),
+            (6, 0),
+            "{client}: {:?}",
+            r.errors
+        );
+        assert_eq!(r.generator.connections_opened, 6, "{client}");
+    }
+}
+
+#[test]
 fn a_head_response_has_no_body_whatever_its_length_says() {
     for client in CLIENTS {
         let server = RawServer::start(|mut s| {
