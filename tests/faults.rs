@@ -10,23 +10,7 @@ use common::*;
 use golive::gates::stress::StressReport;
 
 fn errors_of(url: &str, extra: &[&str]) -> (Run, StressReport) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("out.json");
-    let mut args = vec![
-        "stress",
-        url,
-        "--no-progress",
-        "--json",
-        path.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let run = run(&args);
-    assert!(
-        !run.stderr.contains("panicked") && !run.stderr.contains("internal error"),
-        "{}",
-        run.stderr
-    );
-    (run, read_json(&path))
+    stress_json(url, extra)
 }
 
 #[test]

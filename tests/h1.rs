@@ -15,25 +15,24 @@ use golive::gates::stress::StressReport;
 const CLIENTS: [&str; 2] = ["lean", "hyper"];
 
 fn stress(url: &str, client: &str, extra: &[&str]) -> StressReport {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("out.json");
-    let mut args = vec![
-        "stress",
-        url,
-        "--no-progress",
+    let common = [
         "--timeout",
         "3s",
         "--slo",
         "errors==0",
         "--h1-client",
         client,
-        "--json",
-        path.to_str().unwrap(),
     ];
-    args.extend_from_slice(extra);
-    let run = run(&args);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    read_json(&path)
+    let args: Vec<&str> = common.iter().chain(extra).copied().collect();
+    stress_json(url, &args).1
+}
+
+/// Responses, body bytes and connections opened of a run that must have no error.
+fn clean_run(url: &str, client: &str, args: &[&str]) -> (u64, u64, u64) {
+    let report = stress(url, client, args);
+    let r = &report.body.results;
+    assert_eq!(r.errors_total, 0, "{client}: {:?}", r.errors);
+    (r.responses, r.bytes_read, r.generator.connections_opened)
 }
 
 /// Writes `bytes` in two parts with a pause between, so the client sees a head or a
@@ -66,20 +65,13 @@ fn every_framing_is_read_to_its_end_on_one_kept_connection() {
         });
         let report = stress(&server.url(), client, &["-n", "40", "-c", "1"]);
         let r = &report.body.results;
-        assert_eq!(
-            (r.responses, r.errors_total),
-            (40, 0),
-            "{client}: {:?}",
-            r.errors
-        );
+        assert_eq!(r.errors_total, 0, "{client}: {:?}", r.errors);
         for status in ["200", "201", "204", "304"] {
             assert_eq!(r.status_codes[status], 10, "{client}: {:?}", r.status_codes);
         }
-        assert_eq!(r.bytes_read, 10 * 5 + 10 * 11, "{client}: bodies only");
-        assert_eq!(
-            r.generator.connections_opened, 1,
-            "{client}: one kept connection"
-        );
+        // Bodies only, on one kept connection.
+        let counts = (r.bytes_read, r.generator.connections_opened);
+        assert_eq!(counts, (10 * 5 + 10 * 11, 1), "{client}");
     }
 }
 
@@ -98,16 +90,8 @@ fn connection_close_and_close_delimited_bodies_open_a_new_connection() {
                 write_split(&mut s, response);
             }
         });
-        let report = stress(&server.url(), client, &["-n", "30", "-c", "2"]);
-        let r = &report.body.results;
-        assert_eq!(
-            (r.responses, r.errors_total),
-            (30, 0),
-            "{client}: {:?}",
-            r.errors
-        );
-        assert_eq!(r.bytes_read, 10 * (2 + 11 + 4), "{client}");
-        assert_eq!(r.generator.connections_opened, 30, "{client}");
+        let counts = clean_run(&server.url(), client, &["-n", "30", "-c", "2"]);
+        assert_eq!(counts, (30, 10 * (2 + 11 + 4), 30), "{client}");
     }
 }
 
@@ -121,19 +105,12 @@ fn a_connection_the_server_closed_while_idle_is_replaced_not_failed() {
                 write_all(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
             }
         });
-        let report = stress(
+        let counts = clean_run(
             &server.url(),
             client,
             &["--rate", "20", "-n", "6", "-c", "1"],
         );
-        let r = &report.body.results;
-        assert_eq!(
-            (r.responses, r.errors_total),
-            (6, 0),
-            "{client}: {:?}",
-            r.errors
-        );
-        assert_eq!(r.generator.connections_opened, 6, "{client}");
+        assert_eq!(counts, (6, 12, 6), "{client}");
     }
 }
 
@@ -145,18 +122,12 @@ fn a_head_response_has_no_body_whatever_its_length_says() {
                 write_all(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
             }
         });
-        let report = stress(
+        let counts = clean_run(
             &server.url(),
             client,
             &["-n", "10", "-c", "1", "-X", "HEAD"],
         );
-        let r = &report.body.results;
-        assert_eq!(
-            (r.responses, r.errors_total, r.bytes_read),
-            (10, 0, 0),
-            "{client}"
-        );
-        assert_eq!(r.generator.connections_opened, 1, "{client}");
+        assert_eq!(counts, (10, 0, 1), "{client}");
     }
 }
 

@@ -61,14 +61,12 @@ fn slow_h2(max_streams: u32, seen: Arc<InFlight>, conns: Arc<AtomicU64>) -> Stri
 }
 
 fn stress_h2(url: &str, extra: &[&str]) -> (Run, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r.json");
-    let mut args = vec!["stress", url, "--http2", "--no-progress", "--slo", "5xx==0"];
-    args.extend(extra);
-    args.extend(["--json", out.to_str().unwrap()]);
-    let r = run(&args);
-    let doc = read_json(&out);
-    (r, doc)
+    let args: Vec<&str> = ["--http2", "--slo", "5xx==0"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    stress_json(url, &args)
 }
 
 #[test]

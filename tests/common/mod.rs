@@ -268,6 +268,24 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
         .unwrap_or_else(|e| panic!("parsing {}: {e}\n{text}", path.display()))
 }
 
+/// Runs `golive stress URL --no-progress ARGS… --json FILE` and reads the document
+/// back; a panic in golive fails the test whatever the exit code.
+pub fn stress_json<T: serde::de::DeserializeOwned>(url: &str, args: &[&str]) -> (Run, T) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    let mut all = vec!["stress", url, "--no-progress"];
+    all.extend_from_slice(args);
+    all.extend(["--json", out.to_str().unwrap()]);
+    let run = run(&all);
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("internal error"),
+        "{}",
+        run.stderr
+    );
+    let doc = read_json(&out);
+    (run, doc)
+}
+
 /// Counts of a JUnit file's testcases and of their failure, error and skipped elements,
 /// read with an XML parser.
 #[derive(Debug, Default, PartialEq)]
