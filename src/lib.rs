@@ -4,8 +4,10 @@
 //! - [`cli`]: clap definitions (flags, environment fallbacks, help text). Parsing only.
 //! - [`config`]: flags and environment turned into each command's validated plan.
 //! - [`commands`]: one module per subcommand: plan → run → result → render → write → exit.
-//! - [`http`]: targets, request templates, connections (TCP/TLS, h1/h2), one exchange.
-//! - [`load`]: the load engine: one worker loop for closed and open runs, supervision.
+//! - [`http`]: targets, request templates, connections (TCP/TLS), the load path's own
+//!   HTTP/1.1 exchange, hyper for HTTP/2 and the checks.
+//! - [`load`]: the load engine: one worker loop for closed and open runs, a pacer per
+//!   thread, supervision.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
 //! - [`outcome`]: the one verdict every result carries, and the JSON envelope.

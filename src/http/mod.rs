@@ -1,6 +1,7 @@
 //! The client side of HTTP: where to send (`Target`), what to send (`RequestTemplate`),
-//! how to connect (`Connector`: TCP or TLS, HTTP/1.1 or HTTP/2) and one request-response
-//! exchange turned into an outcome whose failures are classified, never thrown.
+//! how to connect (`Connector`: TCP or TLS; golive's own HTTP/1.1 exchange for load,
+//! hyper for HTTP/2 and the checks) and one request-response exchange turned into an
+//! outcome whose failures are classified, never thrown.
 
 mod connect;
 mod exchange;

@@ -5,8 +5,9 @@
 //! [`Recorder`] without locks. Every connection runs the same worker loop; the models
 //! differ only in the [`Schedule`] that hands out tickets: closed-loop tickets are "go
 //! now", open-model tickets carry the time the request was due, from which latency is
-//! measured (coordinated omission corrected, as in wrk2). [`RunHandle::run_until`]
-//! supervises a run: deadline, grace, Ctrl-C, progress.
+//! measured (coordinated omission corrected, as in wrk2); each thread's one pacer
+//! releases them when due. [`RunHandle::run_until`] supervises a run: deadline, grace,
+//! Ctrl-C, progress.
 
 mod control;
 mod link;
