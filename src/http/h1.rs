@@ -235,11 +235,14 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Parsed, ErrorKind> {
             (None, None) => Framing::UntilClose,
         }
     };
+    // Both lengths at once may be response splitting (RFC 9112 §6.3): the body is read
+    // as chunked, but the connection is not trusted with another request.
+    let ambiguous = transfer.is_some() && length.is_some();
     Ok(Parsed::Final(Head {
         status,
         len,
         framing,
-        close: close || status == 101,
+        close: close || ambiguous || status == 101,
     }))
 }
 
@@ -380,7 +383,7 @@ mod tests {
         let h = head(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
         );
-        assert_eq!(h.framing, Framing::Chunked);
+        assert_eq!((h.framing, h.close), (Framing::Chunked, true));
         let h = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
         assert_eq!(h.framing, Framing::UntilClose);
         assert_eq!(head("HTTP/1.1 200 OK\r\n\r\n").framing, Framing::UntilClose);
