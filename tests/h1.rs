@@ -189,6 +189,7 @@ fn the_lean_request_is_the_one_hyper_sends() {
         write_all(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     });
     let url = format!("http://{}/v1/items?q=1", server.addr);
+    // A user's Content-Length that disagrees with the body is corrected by both.
     let args = [
         "-n",
         "1",
@@ -200,6 +201,8 @@ fn the_lean_request_is_the_one_hyper_sends() {
         "payload",
         "-H",
         "X-Trace: abc",
+        "-H",
+        "Content-Length: 99",
     ];
     let captured: Vec<Captured> = CLIENTS
         .iter()

@@ -89,6 +89,11 @@ impl RequestTemplate {
         for (name, value) in headers {
             map.append(name, value);
         }
+        // The body's length is golive's to state: a user's Content-Length or
+        // Transfer-Encoding could only disagree with the body sent (hyper would send a
+        // `Content-Length: 99` with a 2-byte body, and the server would wait).
+        map.remove(CONTENT_LENGTH);
+        map.remove(TRANSFER_ENCODING);
         if !map.contains_key(USER_AGENT) {
             map.insert(
                 USER_AGENT,
@@ -161,9 +166,8 @@ impl RequestTemplate {
     }
 }
 
-/// Request line, headers (names lower-case, as hyper sends them) and body. The body's
-/// length is always golive's to state: a user's Content-Length or Transfer-Encoding
-/// header could only disagree with the body actually sent.
+/// Request line, headers (names lower-case, as hyper sends them) and body, with the
+/// body's length stated as hyper states it.
 fn encode_http1(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Bytes {
     let target = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut out = BytesMut::with_capacity(128 + target.len() + body.len());
@@ -172,9 +176,6 @@ fn encode_http1(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -
     out.put_slice(target.as_bytes());
     out.put_slice(b" HTTP/1.1\r\n");
     for (name, value) in headers {
-        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
-            continue;
-        }
         out.put_slice(name.as_str().as_bytes());
         out.put_slice(b": ");
         out.put_slice(value.as_bytes());
