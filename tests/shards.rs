@@ -388,3 +388,42 @@ fn the_hdr_log_reads_back_with_hdrhistograms_own_reader() {
     );
     assert_eq!(counted, doc["results"]["successes"].as_u64().unwrap());
 }
+
+#[test]
+fn a_shard_holds_an_rps_slo_against_its_throughput_times_the_shards() {
+    let server = mixed_latency();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s0.json");
+    let r = run(&[
+        "stress",
+        &server.url("/"),
+        "-n",
+        "20",
+        "-c",
+        "4",
+        "--no-progress",
+        "--slo",
+        "rps>=1",
+        "--slo",
+        "5xx==0",
+        "--shard",
+        "0/4",
+        "--json",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.code == 0 || r.code == 1, "{}{}", r.stdout, r.stderr);
+    let doc = json(&out);
+    let own = doc["results"]["throughput_rps"].as_f64().unwrap();
+    let rps = &doc["slos"][0];
+    assert_eq!(
+        rps["slo"], "rps>=1",
+        "the plan's SLO text, for merge: {rps}"
+    );
+    let judged = rps["observed"].as_f64().unwrap();
+    assert!(
+        (judged - 4.0 * own).abs() <= 0.001 * judged + 0.01,
+        "judged {judged} req/s against the shard's own {own} × 4"
+    );
+    let warnings = doc["warnings"].to_string();
+    assert!(warnings.contains("× 4"), "{warnings}");
+}

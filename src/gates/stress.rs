@@ -12,7 +12,7 @@ use crate::http::{ClientOptions, Connector, H1Client, RequestTemplate, SetupErro
 use crate::load::{self, LoadPlan, StopRule, Tick};
 use crate::measure::{Measurement, Summary};
 use crate::outcome::{Document, Outcome};
-use crate::slo::{Observed, Slo, Verdict};
+use crate::slo::{Metric, Observed, Slo, Verdict};
 
 /// An open-model run that sent less than this share of its planned requests did not
 /// apply the planned load: a pass then proves nothing.
@@ -128,12 +128,19 @@ pub async fn run(
         errors = m.errors_total(),
         "stress run finished"
     );
-    let (outcome, slos, reasons) = judge(m, &plan.slos, finished.interrupted);
+    let shards = plan.shard.as_ref().map_or(1, |s| s.count);
+    let (outcome, slos, reasons) = judge_share(m, &plan.slos, finished.interrupted, shards);
     let results = m.summary();
+    let mut warnings = warnings_for(&results, plan.load.concurrency * plan.load.streams.max(1));
+    if shards > 1 && plan.slos.iter().any(|s| s.metric == Metric::Rps) {
+        warnings.push(format!(
+            "rps SLOs state the whole plan's rate: this shard's throughput is judged × {shards}              (the plan's, if every shard keeps pace); the merged result decides"
+        ));
+    }
     let run = StressRun {
         stopped_early: finished.stopped_early,
         settings: settings(plan),
-        warnings: warnings_for(&results, plan.load.concurrency * plan.load.streams.max(1)),
+        warnings,
         results,
         slos,
         outcome_reasons: reasons,
@@ -149,7 +156,21 @@ pub fn judge(
     slos: &[Slo],
     interrupted: bool,
 ) -> (Outcome, Vec<Verdict>, Vec<String>) {
-    let verdicts: Vec<Verdict> = slos.iter().map(|s| s.evaluate(&Observed::of(m))).collect();
+    judge_share(m, slos, interrupted, 1)
+}
+
+/// As [`judge`], for one of `shards` shards of a plan. An `rps` SLO states the whole
+/// plan's rate, and a shard sends every Nth request of it, so the shard's throughput
+/// is held against it times `shards`. The other SLOs judge the shard's own requests.
+fn judge_share(
+    m: &Measurement,
+    slos: &[Slo],
+    interrupted: bool,
+    shards: u32,
+) -> (Outcome, Vec<Verdict>, Vec<String>) {
+    let mut observed = Observed::of(m);
+    observed.rps *= f64::from(shards.max(1));
+    let verdicts: Vec<Verdict> = slos.iter().map(|s| s.evaluate(&observed)).collect();
     let mut outcome = Outcome::combine(verdicts.iter().map(|v| v.outcome));
     let mut reasons = Vec::new();
     if let Some(fraction) = m.sent_fraction().filter(|f| *f < 1.0 - RATE_TOLERANCE) {
