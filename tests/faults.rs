@@ -10,7 +10,7 @@ use common::*;
 use golive::gates::stress::StressReport;
 
 fn errors_of(url: &str, extra: &[&str]) -> (Run, StressReport) {
-    stress_json(url, extra)
+    stress_json(&[&[url], extra].concat())
 }
 
 #[test]

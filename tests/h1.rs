@@ -16,6 +16,7 @@ const CLIENTS: [&str; 2] = ["lean", "hyper"];
 
 fn stress(url: &str, client: &str, extra: &[&str]) -> StressReport {
     let common = [
+        url,
         "--timeout",
         "3s",
         "--slo",
@@ -23,8 +24,7 @@ fn stress(url: &str, client: &str, extra: &[&str]) -> StressReport {
         "--h1-client",
         client,
     ];
-    let args: Vec<&str> = common.iter().chain(extra).copied().collect();
-    stress_json(url, &args).1
+    stress_json(&[&common[..], extra].concat()).1
 }
 
 /// Responses, body bytes and connections opened of a run that must have no error.

@@ -61,12 +61,8 @@ fn slow_h2(max_streams: u32, seen: Arc<InFlight>, conns: Arc<AtomicU64>) -> Stri
 }
 
 fn stress_h2(url: &str, extra: &[&str]) -> (Run, serde_json::Value) {
-    let args: Vec<&str> = ["--http2", "--slo", "5xx==0"]
-        .iter()
-        .chain(extra)
-        .copied()
-        .collect();
-    stress_json(url, &args)
+    let (run, report) = stress_json(&[&[url, "--http2", "--slo", "5xx==0"], extra].concat());
+    (run, serde_json::to_value(report).unwrap())
 }
 
 #[test]

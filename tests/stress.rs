@@ -10,16 +10,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use golive::gates::stress::StressReport;
 
-fn stress_json(args: &[&str]) -> (Run, StressReport) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("out.json");
-    let mut all: Vec<&str> = vec!["stress", "--no-progress", "--json", path.to_str().unwrap()];
-    all.extend_from_slice(args);
-    let run = run(&all);
-    assert!(path.exists(), "no JSON written; stderr: {}", run.stderr);
-    (run, read_json(&path))
-}
-
 #[test]
 fn counts_and_status_codes_are_exact() {
     let server = TestServer::start(|_, _| async { text(200, "ok") });

@@ -90,22 +90,8 @@ fn stress(url: &str, extra: &[&str]) -> StressReport {
 }
 
 fn stress_with_text(url: &str, extra: &[&str]) -> (StressReport, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("tls.json");
-    let mut args = vec![
-        "stress",
-        url,
-        "-n",
-        "10",
-        "-c",
-        "2",
-        "--no-progress",
-        "--json",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let run = run(&args);
-    (read_json(&out), run.stdout)
+    let (run, report) = stress_json(&[&[url, "-n", "10", "-c", "2"], extra].concat());
+    (report, run.stdout)
 }
 
 fn write_pem(dir: &tempfile::TempDir, pem: &str) -> String {

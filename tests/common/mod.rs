@@ -268,21 +268,21 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
         .unwrap_or_else(|e| panic!("parsing {}: {e}\n{text}", path.display()))
 }
 
-/// Runs `golive stress URL --no-progress ARGS… --json FILE` and reads the document
-/// back; a panic in golive fails the test whatever the exit code.
-pub fn stress_json<T: serde::de::DeserializeOwned>(url: &str, args: &[&str]) -> (Run, T) {
+/// Runs `golive stress --no-progress --json FILE ARGS…` (ARGS start with the URL) and
+/// reads the document back; a panic in golive fails the test whatever the exit code.
+pub fn stress_json(args: &[&str]) -> (Run, golive::gates::stress::StressReport) {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.json");
-    let mut all = vec!["stress", url, "--no-progress"];
+    let path = dir.path().join("out.json");
+    let mut all = vec!["stress", "--no-progress", "--json", path.to_str().unwrap()];
     all.extend_from_slice(args);
-    all.extend(["--json", out.to_str().unwrap()]);
     let run = run(&all);
     assert!(
         !run.stderr.contains("panicked") && !run.stderr.contains("internal error"),
         "{}",
         run.stderr
     );
-    let doc = read_json(&out);
+    assert!(path.exists(), "no JSON written; stderr: {}", run.stderr);
+    let doc = read_json(&path);
     (run, doc)
 }
 
