@@ -60,12 +60,18 @@ impl Ramp {
     /// The common flags of a short ramp: four steps of `hold`, windows of 500 ms at
     /// 60 req/s (30 samples: enough for p95), no warm-up.
     fn args(&self, hold: &str, set_weight: &str) -> Vec<String> {
-        let steps = format!("5:{hold},20:{hold},50:{hold},100:{hold}");
+        self.args_with_steps(
+            &format!("5:{hold},20:{hold},50:{hold},100:{hold}"),
+            set_weight,
+        )
+    }
+
+    fn args_with_steps(&self, steps: &str, set_weight: &str) -> Vec<String> {
         [
             "ramp",
             &self.url("/health"),
             "--steps",
-            &steps,
+            steps,
             "--interval",
             "500ms",
             "--warmup",
@@ -291,26 +297,8 @@ fn a_ramp_killed_mid_step_resumes_at_the_same_step_and_finishes() {
     let cmd = format!("echo {{weight}} >> '{}'", log.display());
     let steps = "5:500ms,20:3s,50:500ms,100:500ms";
     let args = |extra: &[&str]| {
-        let mut a: Vec<String> = [
-            "ramp",
-            &r.url("/health"),
-            "--steps",
-            steps,
-            "--interval",
-            "500ms",
-            "--warmup",
-            "0s",
-            "--window-rate",
-            "60",
-            "--set-weight",
-            &cmd,
-            "--skip-pre",
-            "--state",
-            state.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut a = r.args_with_steps(steps, &cmd);
+        a.extend(["--skip-pre", "--state", state.to_str().unwrap()].map(String::from));
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
