@@ -47,6 +47,21 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
             args.stage
         )));
     }
+    if !args.root.is_dir() {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "--root {}: no such directory",
+            args.root.display()
+        )));
+    }
+    // The page is also golive patch's: one project lock for both.
+    let _lock = crate::output::lock::directory(&args.root, std::time::Duration::from_secs(30))
+        .map_err(Failure::runtime)?
+        .ok_or_else(|| {
+            Failure::runtime(anyhow::anyhow!(
+                "another golive is editing {} (it holds the project's lock): try again when it has finished",
+                args.root.display()
+            ))
+        })?;
     let path = args.root.join(TEST2);
     let page = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8(bytes)
@@ -75,6 +90,11 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
     };
     let (out, change) = html::upsert(&page, &section, &row);
     if change != Change::Unchanged || !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating {}", dir.display()))
+                .map_err(Failure::runtime)?;
+        }
         file::write(&path, out.as_bytes())
             .with_context(|| format!("updating {}", path.display()))
             .map_err(Failure::runtime)?;

@@ -118,7 +118,27 @@ pub(crate) fn outputs_with(
             "only one artifact (--json, --report, --junit, --hdr-log) can be - (standard output)"
         )));
     }
+    check_dests(&all)?;
     Ok((json, Human::for_dests(&all)))
+}
+
+/// Before any work: every output can be written (nothing is created to find out), and
+/// no two outputs are one file.
+pub(crate) fn check_dests(dests: &[Dest]) -> exit::Result<()> {
+    let mut seen = Vec::new();
+    for d in dests {
+        let Dest::Path(p) = d else { continue };
+        output::file::check_writable(p).map_err(|e| Failure::usage(anyhow::anyhow!(e)))?;
+        let canonical = output::file::canonical_dest(p);
+        if seen.contains(&canonical) {
+            return Err(Failure::usage(anyhow::anyhow!(
+                "{} is named for two outputs: give each its own file",
+                p.display()
+            )));
+        }
+        seen.push(canonical);
+    }
+    Ok(())
 }
 
 /// What a command leaves behind: its outcome, the text to show last, the artifacts.
@@ -131,6 +151,10 @@ pub struct Finished {
     appends: Vec<(std::path::PathBuf, Vec<u8>)>,
     /// Say `wrote PATH` after the text for each file written: only the writer knows.
     announce: bool,
+    /// Directories golive owns (a gate's `--out`), created before the files in them.
+    dirs: Vec<std::path::PathBuf>,
+    /// An exit code the outcome alone does not tell (a ramp whose rollback failed).
+    exit: Option<Exit>,
 }
 
 impl Finished {
@@ -142,7 +166,15 @@ impl Finished {
             files: Vec::new(),
             appends: Vec::new(),
             announce: false,
+            dirs: Vec::new(),
+            exit: None,
         }
+    }
+
+    /// Exits with `exit` rather than the outcome's code.
+    pub fn exit_with(mut self, exit: Exit) -> Finished {
+        self.exit = Some(exit);
+        self
     }
 
     /// A command that judges nothing and succeeded.
@@ -190,8 +222,9 @@ impl Finished {
         self
     }
 
-    /// Writes `dir/name` for each artifact of a gate.
+    /// Writes `dir/name` for each artifact of a gate, creating `dir` (the gate's own).
     pub fn in_dir(mut self, dir: &std::path::Path, files: Vec<(&str, Vec<u8>)>) -> Finished {
+        self.dirs.push(dir.to_path_buf());
         for (name, bytes) in files {
             self.files.push((Dest::Path(dir.join(name)), bytes));
         }
@@ -202,8 +235,17 @@ impl Finished {
 /// The one writer: artifacts first (so nothing measured is lost if the terminal is
 /// gone), then the human text; any write that fails is one line and exit 4.
 pub fn deliver(f: Finished) -> Exit {
-    let mut exit = Exit::from(f.outcome);
+    let mut exit = f.exit.unwrap_or(Exit::from(f.outcome));
     let mut written = String::new();
+    for dir in &f.dirs {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            console::errln(&format!(
+                "golive: error: creating directory {}: {e}",
+                dir.display()
+            ));
+            exit = Exit::Runtime;
+        }
+    }
     for (dest, bytes) in &f.files {
         match output::write(dest, bytes) {
             Ok(()) if f.announce && !dest.is_stdout() => {

@@ -5,7 +5,7 @@ use super::{Finished, Human};
 use crate::cli::{PatchAction, PatchArgs, RollbackArgs};
 use crate::exit::{self, Exit, Failure};
 use crate::outcome::Outcome;
-use crate::patch::execute::execute;
+use crate::patch::execute::{execute, remove_leftovers};
 use crate::patch::plan::{plan_apply, plan_rollback, Plan, Trust};
 use crate::patch::status::status;
 use crate::patch::{PatchError, Project};
@@ -13,7 +13,7 @@ use crate::patch::{PatchError, Project};
 fn failure(e: PatchError) -> Failure {
     let exit = match &e {
         e if e.is_state() => Exit::Fail,
-        PatchError::Io { .. } => Exit::Runtime,
+        PatchError::Io { .. } | PatchError::Busy { .. } => Exit::Runtime,
         _ => Exit::Usage,
     };
     Failure::new(exit, e)
@@ -34,6 +34,19 @@ fn rollback_plan(p: &Project, how: RollbackArgs, now: &str) -> Result<Plan, Patc
 
 pub fn run(args: &PatchArgs) -> exit::Result<Finished> {
     let p = Project::open(&args.root).map_err(failure)?;
+    let writes =
+        matches!(args.action, PatchAction::Apply | PatchAction::Rollback(_)) && !args.dry_run;
+    // Held to the end: plan and execution see one state, never another run's half.
+    let _lock = p.lock(writes).map_err(failure)?;
+    if writes {
+        let removed = remove_leftovers(&p.dirs());
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed temporary files a killed golive patch left"
+            );
+        }
+    }
     let now = crate::time::now();
     let (plan, rollback) = match args.action {
         PatchAction::Status => {

@@ -3,6 +3,11 @@
 //! tool would give it (0666 less the umask, so 0644 usually); a replaced file keeps its
 //! mode. A path that is not a regular file (a device, a FIFO, `/dev/stdout`) is
 //! written in place, never replaced.
+//!
+//! golive creates files, not directories: a missing parent directory is an error
+//! ([`check_writable`] finds it before any work starts), so a typo in a path never
+//! leaves a new tree behind. The few directories golive owns (a gate's `--out`, the
+//! patch marker's) are created by their commands, on purpose.
 
 use std::fs::{OpenOptions, Permissions};
 use std::io::Write;
@@ -11,11 +16,98 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+/// The prefix of golive's temporary files (a crash may leave one behind).
+pub const TEMP_PREFIX: &str = ".golive-";
+
 pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_prefixed(path, bytes, TEMP_PREFIX)
+}
+
+/// [`write`], its temporary file named `PREFIX…`, so that its owner can recognise (and
+/// remove) one a crash left behind.
+pub fn write_prefixed(path: &Path, bytes: &[u8], prefix: &str) -> anyhow::Result<()> {
     match std::fs::metadata(path) {
         Ok(meta) if !meta.is_file() && !meta.is_dir() => write_in_place(path, bytes),
-        Ok(meta) => write_atomic(&resolve_link(path), bytes, Some(meta.permissions())),
-        Err(_) => write_atomic(path, bytes, None),
+        Ok(meta) => write_atomic(&resolve_link(path), bytes, Some(meta.permissions()), prefix),
+        Err(_) => write_atomic(path, bytes, None, prefix),
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn access(path: &Path, mode: libc::c_int) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+    unsafe { libc::access(c.as_ptr(), mode) == 0 }
+}
+
+/// Whether golive could write `path` now, without creating anything: its directory
+/// exists and is writable (or it is a device written in place). The reason, when not.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return Err(format!("{} is a directory", path.display())),
+        Ok(meta) if !meta.is_file() => {
+            return if access(path, libc::W_OK) {
+                Ok(())
+            } else {
+                Err(format!("{} is not writable", path.display()))
+            }
+        }
+        _ => {}
+    }
+    let dir = parent_of(path);
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {
+            if access(dir, libc::W_OK | libc::X_OK) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "cannot write {}: the directory {} is not writable",
+                    path.display(),
+                    dir.display()
+                ))
+            }
+        }
+        Ok(_) => Err(format!(
+            "cannot write {}: {} is not a directory",
+            path.display(),
+            dir.display()
+        )),
+        Err(_) => Err(format!(
+            "cannot write {}: the directory {} does not exist (golive creates files, not directories: mkdir -p {})",
+            path.display(),
+            dir.display(),
+            dir.display()
+        )),
+    }
+}
+
+/// Whether two paths name the same file (both must exist).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// A path as it will be once written: the canonical directory and the file name (the
+/// file itself may not exist yet). Two spellings of one destination compare equal.
+pub fn canonical_dest(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (std::fs::canonicalize(parent_of(path)), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
     }
 }
 
@@ -39,16 +131,23 @@ fn write_in_place(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-fn write_atomic(path: &Path, bytes: &[u8], keep: Option<Permissions>) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating directory {}", dir.display()))?;
+fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    keep: Option<Permissions>,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let dir = parent_of(path);
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
     // open(2) applies the umask to this mode, as it does for any file a user creates.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".golive-")
+        .prefix(prefix)
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("writing {}", path.display()))?;
@@ -91,9 +190,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_into_new_directories_and_replaces_whole_files() {
+    fn creates_no_directory_and_replaces_whole_files() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/out.json");
+        let missing = dir.path().join("a/b/out.json");
+        assert!(check_writable(&missing)
+            .unwrap_err()
+            .contains("does not exist"));
+        assert!(write(&missing, b"x").is_err());
+        assert!(!dir.path().join("a").exists(), "no directory was created");
+        let path = dir.path().join("out.json");
+        assert_eq!(check_writable(&path), Ok(()));
         write(&path, b"first version, longer").unwrap();
         write(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
@@ -149,6 +255,12 @@ mod tests {
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
         let err = write(&blocker.join("out.json"), b"x").unwrap_err();
-        assert!(format!("{err:#}").contains("creating directory"), "{err:#}");
+        assert!(format!("{err:#}").contains("does not exist"), "{err:#}");
+        assert!(check_writable(&blocker.join("out.json"))
+            .unwrap_err()
+            .contains("not a directory"));
+        assert!(check_writable(dir.path())
+            .unwrap_err()
+            .contains("directory"));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod file;
+pub mod lock;
 
 use std::path::{Path, PathBuf};
 

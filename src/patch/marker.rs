@@ -2,6 +2,12 @@
 //! and the hashes that make rollback exact and drift detectable. Its last line is the
 //! sha256 of everything above it, so a torn or hand-edited marker is detected rather
 //! than half-read.
+//!
+//! It is also the patch's journal: apply writes it (`state: applying`) before it
+//! touches any file and rewrites it (`applied`) when done; rollback rewrites it
+//! (`rolling back`) before it restores anything and removes it last. So a crash at any
+//! instant leaves a marker that says what was under way, and every file at its
+//! `before` or its `after` hash: enough to finish or undo the work exactly.
 
 use super::files::PatchedFile;
 use super::sha256_hex;
@@ -16,8 +22,30 @@ pub struct FileRecord {
     pub backup: bool,
 }
 
+/// What the marker's owner was doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
+    /// apply started and has not finished (a crash, a kill, a full disk).
+    Applying,
+    /// apply finished.
+    Applied,
+    /// rollback started and has not finished.
+    RollingBack,
+}
+
+impl Journal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Journal::Applying => "applying",
+            Journal::Applied => "applied",
+            Journal::RollingBack => "rolling back",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Marker {
+    pub state: Journal,
     pub applied_at: String,
     pub golive_version: String,
     pub run_all: Option<FileRecord>,
@@ -58,8 +86,10 @@ impl Marker {
              `golive patch rollback` restores the files below from their backups.\n\n",
         );
         out.push_str(&format!(
-            "applied_at: {}\ngolive_version: {}\n",
-            self.applied_at, self.golive_version
+            "state: {}\napplied_at: {}\ngolive_version: {}\n",
+            self.state.as_str(),
+            self.applied_at,
+            self.golive_version
         ));
         for file in PatchedFile::ALL {
             let Some(rec) = self.record(file) else {
@@ -113,7 +143,15 @@ impl Marker {
                 backup: need(&format!("{key}.backup"))? != "none",
             }))
         };
+        // Markers written before the journal line were only ever written when done.
+        let state = match get("state").as_deref() {
+            None | Some("applied") => Journal::Applied,
+            Some("applying") => Journal::Applying,
+            Some("rolling back") => Journal::RollingBack,
+            Some(_) => return Err(MarkerError::Field("state".into())),
+        };
         Ok(Marker {
+            state,
             applied_at: need("applied_at")?,
             golive_version: need("golive_version")?,
             run_all: record(PatchedFile::RunAll)?,
@@ -128,6 +166,7 @@ mod tests {
 
     fn marker() -> Marker {
         Marker {
+            state: Journal::Applying,
             applied_at: "2026-11-23T10:00:00Z".into(),
             golive_version: "0.1.0".into(),
             run_all: Some(FileRecord {
@@ -146,6 +185,23 @@ mod tests {
     #[test]
     fn round_trips() {
         assert_eq!(Marker::parse(&marker().to_text()), Ok(marker()));
+        for state in [Journal::Applied, Journal::RollingBack] {
+            let m = Marker { state, ..marker() };
+            assert_eq!(Marker::parse(&m.to_text()), Ok(m));
+        }
+    }
+
+    #[test]
+    fn a_marker_without_a_state_line_was_applied() {
+        let m = Marker {
+            state: Journal::Applied,
+            ..marker()
+        };
+        let text = m.to_text().replace("state: applied\n", "");
+        let body_end = text.trim_end_matches('\n').rfind('\n').unwrap() + 1;
+        let body = &text[..body_end];
+        let old = format!("{body}{CHECKSUM}{}\n", sha256_hex(body.as_bytes()));
+        assert_eq!(Marker::parse(&old), Ok(m));
     }
 
     #[test]

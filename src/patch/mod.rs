@@ -4,8 +4,13 @@
 //!   `public/test2.html`; [`files`]: the two files as one enum.
 //! - [`marker`]: the self-checking record of what apply did.
 //! - [`plan`]: what apply or rollback would do, computed without writing.
-//! - [`execute`]: carries a plan out, undoing it all if a step fails.
-//! - [`status`]: where a project stands.
+//! - [`execute`]: carries a plan out, comparing before every write and undoing what it
+//!   did if a step fails.
+//! - [`status`]: where a project stands, and the command that recovers it.
+//!
+//! Every command holds the project's lock (`flock` on the project root directory: no
+//! lock file to explain, and released by the kernel if golive dies), so two operators
+//! patching at once take turns, and each sees what the other left.
 
 pub mod execute;
 pub mod files;
@@ -16,6 +21,7 @@ pub mod runall;
 pub mod status;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub use files::{PatchedFile, BACKUP_SUFFIX, MARKER, RUN_ALL, TEST2};
 use marker::{Marker, MarkerError};
@@ -43,6 +49,8 @@ pub enum PatchError {
     CorruptMarker { path: String, why: MarkerError },
     #[error("{0}")]
     Inconsistent(String),
+    #[error("another golive is patching {root} (it holds the project's lock) and did not finish within {waited_s} s: nothing was changed; try again when it has finished")]
+    Busy { root: String, waited_s: u64 },
 }
 
 impl PatchError {
@@ -92,6 +100,29 @@ impl Project {
             return Err(PatchError::NoRoot(root.display().to_string()));
         }
         Ok(Project { root })
+    }
+
+    /// The project's lock: exclusive for apply and rollback, shared for status and diff.
+    pub fn lock(&self, exclusive: bool) -> Result<std::fs::File, PatchError> {
+        const PATIENCE: Duration = Duration::from_secs(30);
+        let held = if exclusive {
+            crate::output::lock::directory(&self.root, PATIENCE)
+        } else {
+            crate::output::lock::directory_shared(&self.root, PATIENCE)
+        };
+        held.map_err(|e| io_err(&self.root, e))?
+            .ok_or_else(|| PatchError::Busy {
+                root: self.root.display().to_string(),
+                waited_s: PATIENCE.as_secs(),
+            })
+    }
+
+    /// The directories the patch writes in (where a killed run may leave a temporary file).
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        [RUN_ALL, TEST2, MARKER]
+            .iter()
+            .filter_map(|rel| self.path(rel).parent().map(Path::to_path_buf))
+            .collect()
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

@@ -1,13 +1,17 @@
-//! Where a project stands: applied or not, drift since apply, backups, rows, and
-//! whether the marker itself can be trusted.
+//! Where a project stands: applied or not, an apply or rollback cut short, drift since
+//! apply, backups, rows, leftovers, and whether the marker itself can be trusted. Every
+//! problem names the one command that recovers from it.
 
-use super::marker::Marker;
-use super::{read_optional, sha256_hex, PatchError, PatchedFile, Project, MARKER};
+use super::execute::TEMP_PREFIX;
+use super::marker::{Journal, Marker};
+use super::plan::{at, At};
+use super::{read_optional, PatchError, PatchedFile, Project, MARKER};
 
 #[derive(Clone, Debug, Default)]
 pub struct Status {
     pub lines: Vec<String>,
-    /// What keeps the project from being consistent, one short phrase each.
+    /// What keeps the project from being consistent, one short phrase each, with the
+    /// command that recovers.
     pub problems: Vec<String>,
     /// Fully applied without drift, or cleanly not applied.
     pub consistent: bool,
@@ -19,7 +23,9 @@ pub fn status(p: &Project) -> Result<Status, PatchError> {
     let marker: Option<Marker> = match p.marker() {
         Ok(m) => m,
         Err(PatchError::CorruptMarker { why, .. }) => {
-            problems.push(format!("the marker cannot be trusted: {why}"));
+            problems.push(format!(
+                "the marker cannot be trusted ({why}): `golive patch rollback --from-backups` restores the files it can prove"
+            ));
             lines.push(format!("marker: CORRUPT ({MARKER}: {why})"));
             None
         }
@@ -27,10 +33,29 @@ pub fn status(p: &Project) -> Result<Status, PatchError> {
     };
     let marker_present = p.path(MARKER).exists();
     match &marker {
-        Some(m) => lines.push(format!(
-            "applied: yes, at {} by golive {} (marker {MARKER})",
-            m.applied_at, m.golive_version
-        )),
+        Some(m) => {
+            lines.push(match m.state {
+                Journal::Applied => format!(
+                    "applied: yes, at {} by golive {} (marker {MARKER})",
+                    m.applied_at, m.golive_version
+                ),
+                Journal::Applying => format!(
+                    "applied: CUT SHORT (an apply started at {} did not finish)",
+                    m.applied_at
+                ),
+                Journal::RollingBack => {
+                    "applied: ROLLING BACK (a rollback did not finish)".to_string()
+                }
+            });
+            match m.state {
+                Journal::Applying => problems.push(
+                    "an apply was cut short: `golive patch apply` finishes it, `golive patch rollback` undoes it".into(),
+                ),
+                Journal::RollingBack => problems
+                    .push("a rollback was cut short: `golive patch rollback` finishes it".into()),
+                Journal::Applied => {}
+            }
+        }
         None if !marker_present => lines.push("applied: no marker".into()),
         None => {}
     }
@@ -49,19 +74,35 @@ pub fn status(p: &Project) -> Result<Status, PatchError> {
                 (Some(_), false) => "no Stage 4 integration",
             }
         ));
-        let Some(rec) = marker.as_ref().and_then(|m| m.record(file).clone()) else {
+        let (Some(m), Some(rec)) = (
+            &marker,
+            marker.as_ref().and_then(|m| m.record(file).clone()),
+        ) else {
             continue;
         };
-        if current.as_deref().map(sha256_hex).as_deref() != Some(rec.after.as_str()) {
-            problems.push(format!("{rel} drifted since apply"));
-            lines.push(format!(
-                "{rel}: DRIFTED since apply (sha256 differs from the marker's)"
-            ));
-        } else {
-            lines.push(format!("{rel}: as apply left it"));
+        match (at(&rec, current.as_deref()), m.state) {
+            (At::After, _) => lines.push(format!("{rel}: as apply left it")),
+            (At::Before, Journal::Applied) => {
+                problems.push(format!(
+                    "{rel} is back to its original although the marker says applied: `golive patch rollback` finishes the rollback"
+                ));
+                lines.push(format!("{rel}: ORIGINAL, though the marker says applied"));
+            }
+            (At::Before, _) => lines.push(format!("{rel}: original")),
+            (At::Neither, _) => {
+                problems.push(format!(
+                    "{rel} drifted since apply: `golive patch rollback --force` restores the original and keeps your version aside"
+                ));
+                lines.push(format!(
+                    "{rel}: DRIFTED since apply (sha256 differs from the marker's)"
+                ));
+            }
         }
-        if rec.backup && !p.backup(file).exists() {
-            problems.push(format!("{} is missing", file.backup_rel()));
+        if rec.backup && !p.backup(file).exists() && at(&rec, current.as_deref()) == At::After {
+            problems.push(format!(
+                "{} is missing: the original cannot be restored exactly",
+                file.backup_rel()
+            ));
             lines.push(format!("{}: MISSING", file.backup_rel()));
         }
     }
@@ -80,20 +121,28 @@ pub fn status(p: &Project) -> Result<Status, PatchError> {
     ));
     let run_all_integrated = integrated[0];
     match (&marker, run_all_integrated, marker_present) {
-        (Some(m), false, _) if m.run_all.is_some() => {
-            problems.push("half-applied: the marker says run_all.py was patched but its Stage 4 block is gone".into());
+        (Some(m), false, _) if m.run_all.is_some() && m.state == Journal::Applied => {
+            problems.push("half-applied: the marker says run_all.py was patched but its Stage 4 block is gone: `golive patch rollback --force`".into());
         }
         (None, true, false) => {
-            problems
-                .push("half-applied: run_all.py has a Stage 4 block but there is no marker".into());
+            problems.push(
+                "half-applied: run_all.py has a Stage 4 block but there is no marker: `golive patch rollback` restores it from its backup when it can prove it"
+                    .into(),
+            );
         }
         (None, false, false) if !backups.is_empty() => {
-            problems.push("half-applied: backups exist without a marker".into());
+            problems.push("half-applied: backups exist without a marker: `golive patch rollback` restores from them after proving them".into());
         }
         _ => {}
     }
     for p in problems.iter().filter(|p| p.starts_with("half-applied")) {
         lines.push(p.clone());
+    }
+    let leftovers = leftovers(p);
+    if leftovers > 0 {
+        lines.push(format!(
+            "temporary files: {leftovers} ({TEMP_PREFIX}*, left by a killed run; the next apply or rollback removes them)"
+        ));
     }
     let consistent = problems.is_empty();
     lines.push(format!(
@@ -109,4 +158,13 @@ pub fn status(p: &Project) -> Result<Status, PatchError> {
         problems,
         consistent,
     })
+}
+
+fn leftovers(p: &Project) -> usize {
+    p.dirs()
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.flatten())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+        .count()
 }
