@@ -84,8 +84,13 @@ fn run(plan: StressPlan) -> StressReport {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(stress::run(&plan, Duration::from_millis(100), |_| {}))
-        .unwrap()
+    rt.block_on(stress::run(
+        &plan,
+        Duration::from_millis(100),
+        &golive::shutdown::Cancel::new(),
+        |_| {},
+    ))
+    .unwrap()
 }
 
 /// The middle second's arrivals: median gap, and how far arrivals sit from an even

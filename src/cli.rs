@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+// The ramp journals its resolved flags (secrets redacted) so a resume can rebuild its plan.
+use serde::{Deserialize, Serialize};
 
 use crate::logging::LogFormat;
 use crate::serve::HealthMode;
@@ -18,7 +20,7 @@ const GLOBAL: &str = "Global options";
     about = "Tells a web team, with numbers, whether a release may go live.",
     long_about = "Tells a web team, with numbers, whether a release may go live.\n\n\
         Exit codes: 0 pass, 1 a check or SLO failed, 2 bad usage or input, \
-        3 inconclusive, 4 golive could not run, 130 interrupted.",
+        3 inconclusive, 4 golive could not run, 5 a ramp's rollback command failed, 130 interrupted.",
     after_help = "Start with `golive demo`: it runs every command against an embedded target.",
     propagate_version = true
 )]
@@ -88,7 +90,7 @@ pub enum Command {
     Man,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 #[command(
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  \
@@ -100,10 +102,13 @@ pub enum Command {
     golive ramp approve --state qa/ramp/part_lens_v2.json      # past a pause\n  \
     golive ramp URL --steps 5:1m,100:5m --set-weight 'echo {weight}' --dry-run\n\n\
 Exit: 0 promoted to the last step, 1 rolled back or pre-gate failed, 2 usage,\n\
-3 stopped inconclusive (weight left as it was), 130 interrupted (resume with --resume)."
+3 stopped inconclusive (weight left as it was), 4 could not run (the journal could not be\n\
+written: the message says what ran), 5 the rollback command failed (traffic may still\n\
+reach the release: --resume or abort runs it again), 130 interrupted (resume with --resume)."
 )]
 pub struct RampArgs {
     #[command(subcommand)]
+    #[serde(skip)]
     pub action: Option<RampAction>,
 
     /// The URL the windows load (and the pre-gate stresses).
@@ -258,14 +263,29 @@ pub struct RampArgs {
 
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum RampAction {
-    /// Let a paused ramp go on (past --pause-before, or after a failure with --on-fail pause).
-    Approve(RampControlArgs),
-    /// Roll a paused ramp back.
+    /// Answer the pending pause (--pause-before, or --on-fail pause): the ramp goes on.
+    /// Refused (exit 2) when no pause is pending.
+    Approve(RampApproveArgs),
+    /// Emergency stop, whatever the ramp is doing: roll back now, journaled. A running
+    /// ramp acts on it within a second; with none running, golive rolls back itself.
     Abort(RampControlArgs),
+    /// Where the ramp in a state file stands, and the command that goes on from there.
+    Status(RampControlArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RampApproveArgs {
+    /// The ramp's state file.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+
+    /// The pause to approve, as the ramp printed it [default: the pending one].
+    #[arg(long, value_name = "N")]
+    pub pause: Option<u32>,
 }
 
 /// What every judging command can leave besides its JSON, for people and for CI.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EvidenceArgs {
     /// Write a self-contained HTML report to FILE: the verdict, charts, every check, the settings.
     #[arg(long, value_name = "FILE", help_heading = "Evidence")]
@@ -310,7 +330,7 @@ pub struct CompletionsArgs {
 }
 
 /// Load options shared by every command that generates load.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 pub struct LoadArgs {
     /// Connections kept open, one request in flight on each.
     #[arg(short = 'c', long, env = "CONCURRENCY", default_value = "10", value_parser = parse_connections)]
@@ -351,7 +371,7 @@ pub struct LoadArgs {
 }
 
 /// What each request carries.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 pub struct RequestArgs {
     /// HTTP method.
     #[arg(short = 'X', short_alias = 'm', long, default_value = "GET")]
@@ -375,7 +395,7 @@ pub struct RequestArgs {
 }
 
 /// How to reach the target.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ClientArgs {
     /// Use HTTP/2 (ALPN h2 on https, prior knowledge on http).
     #[arg(long)]

@@ -17,6 +17,9 @@ pub enum Exit {
     Inconclusive = 3,
     /// golive itself could not do its job (a port to bind, a file to write).
     Runtime = 4,
+    /// A ramp's rollback command failed or timed out: traffic may still reach the
+    /// release. `golive ramp --resume` (or `abort`) runs it again.
+    RollbackFailed = 5,
     /// Interrupted by Ctrl-C; what was measured is still printed and written.
     Interrupted = 130,
 }

@@ -16,8 +16,10 @@
 //! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups, rollback.
 //! - [`report`]: results rendered as text (no I/O).
 //! - [`schema`]: the JSON Schema of every command's `--json` document.
+//! - [`input`]: the files golive reads, each with a cap.
 //! - [`output`]: the one place bytes leave golive: console streams and atomic file writes.
 //! - [`serve`]: the embedded target server.
+//! - [`redact`]: secrets by type (URL userinfo, secret-named variables): never printed.
 //! - [`sign`]: Stripe-style webhook signatures.
 //! - [`jwt`]: HS256 test tokens.
 //! - [`exit`]: exit codes and the error type that carries one.
@@ -32,6 +34,7 @@ pub mod config;
 pub mod exit;
 pub mod gates;
 pub mod http;
+pub mod input;
 pub mod jwt;
 pub mod load;
 pub mod logging;
@@ -40,6 +43,7 @@ pub mod outcome;
 pub mod output;
 pub mod patch;
 pub mod ramp;
+pub mod redact;
 pub mod report;
 pub mod schema;
 pub mod serve;

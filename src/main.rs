@@ -1,5 +1,6 @@
 //! The golive binary: parse, set up output and logging, run the command, exit with its
-//! code (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 could not run, 130 interrupted).
+//! code (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 could not run, 5 a ramp's rollback
+//! failed, 130 interrupted).
 
 use std::process::ExitCode;
 

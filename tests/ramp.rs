@@ -174,7 +174,10 @@ fn five_xx_at_the_third_step_rolls_back_with_the_evidence() {
     assert_eq!(c.tests, 3 + windows.len() + 1, "{c:?}");
     assert_eq!(c.failures, failed + 1, "{c:?}");
     let page = std::fs::read_to_string(&page).unwrap();
-    assert!(page.contains("<h1>FAIL</h1>") && page.contains("ROLLED BACK from 50%"));
+    assert!(
+        page.contains("<h1>FAIL</h1>") && page.contains("rolled back to 0% from 50%"),
+        "the page names the rollback"
+    );
     assert!(
         run.stdout.contains("ROLLED BACK from 50%"),
         "{}",
@@ -212,7 +215,10 @@ fn a_failing_set_weight_command_rolls_back() {
     assert_eq!(r.weights(), [5, 20, 0]);
     assert!(run.stdout.contains("flag table locked"), "{}", run.stdout);
     let (_, why) = rolled_back(&r.report()).unwrap();
-    assert!(why.contains("set-weight command failed (exit 3)"), "{why}");
+    assert!(
+        why.contains("set-weight command for 20% failed (exit 3)") && why.contains("5%"),
+        "{why}"
+    );
 }
 
 #[test]

@@ -80,39 +80,16 @@ pub fn parse_example(path: &str, text: &str) -> Result<Vec<ExampleVar>, EnvFileE
     Ok(vars)
 }
 
-/// Names that hold secrets by convention.
-pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "KEY",
-        "SECRET",
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "CREDENTIAL",
-        "PRIVATE",
-        "JWT",
-    ]
-    .iter()
-    .any(|w| upper.contains(w))
-}
-
-/// A value safe to print: secrets become `****` (with their length hidden), and
-/// credentials inside URLs/DSNs (`scheme://user:pass@host`) lose the password.
+/// A value safe to print: a secret-named variable is `set (N chars)`, and
+/// credentials inside URLs/DSNs (`scheme://user:pass@host`) lose their secret part.
 pub fn mask(name: &str, value: &str) -> String {
     if value.is_empty() {
         return String::new();
     }
-    if is_secret_name(name) {
-        return "****".into();
+    if crate::redact::is_secret_name(name) {
+        return crate::redact::set_with_length(value);
     }
-    if let Some((scheme, rest)) = value.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            let user = userinfo.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:****@{host}");
-        }
-    }
-    value.to_string()
+    crate::redact::url(value)
 }
 
 #[cfg(test)]
@@ -144,15 +121,17 @@ mod tests {
 
     #[test]
     fn masks_secrets_and_url_credentials() {
-        assert_eq!(mask("STRIPE_SECRET_KEY", "sk_live_123"), "****");
-        assert_eq!(mask("API_TOKEN", "abc"), "****");
+        assert_eq!(mask("STRIPE_SECRET_KEY", "sk_live_123"), "set (11 chars)");
+        assert_eq!(mask("API_TOKEN", "abc"), "set (3 chars)");
+        assert_eq!(mask("DB_PASS", "hunter2"), "set (7 chars)");
+        assert_eq!(mask("SESSION_SIGNING", "s3cr3t"), "set (6 chars)");
         assert_eq!(
             mask("DATABASE_URL", "postgres://app:hunter2@db:5432/x"),
             "postgres://app:****@db:5432/x"
         );
         assert_eq!(
             mask("SENTRY_DSN", "https://abc123@o1.ingest.example/1"),
-            "https://abc123:****@o1.ingest.example/1"
+            "https://****@o1.ingest.example/1"
         );
         assert_eq!(mask("LOG_LEVEL", "info"), "info");
     }

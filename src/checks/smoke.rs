@@ -151,7 +151,9 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, ChecksError> {
         match (&c.path, &c.url) {
             (Some(p), None) if p.starts_with('/') => {}
             (Some(_), None) => return Err(err(&c.name, "path must start with /".into())),
-            (None, Some(_)) => {}
+            (None, Some(u)) => {
+                crate::http::Target::parse(u).map_err(|e| err(&c.name, e.to_string()))?;
+            }
             _ => return Err(err(&c.name, "give exactly one of path or url".into())),
         }
         if http::Method::from_bytes(c.method.to_ascii_uppercase().as_bytes()).is_err() {

@@ -4,45 +4,34 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use http::Method;
-
 use super::{Finished, Human};
 use crate::checks::smoke::default_checks;
-use crate::cli::{Cli, Command, DemoArgs};
+use crate::cli::DemoArgs;
+use crate::config::ramp::DEFAULT_RAMP_SLOS;
 use crate::exit::{self, Failure};
 use crate::gates::canary::{self, CanaryPlan, Spacing, DEFAULT_COUNT, DEFAULT_DELAY, DEFAULT_SLO};
 use crate::gates::smoke::{self, SmokePlan};
 use crate::gates::stage4::{self, Stage4Plan};
 use crate::gates::stress::{self, StressPlan};
-use crate::http::{ClientOptions, RequestTemplate, Target};
+use crate::http::{ClientOptions, Target};
 use crate::load::{Control, LoadPlan, Shard};
 use crate::outcome::Outcome;
-use crate::ramp::EventKind;
+use crate::ramp::{parse_steps, Commands, EventKind, Limits, OnFail, RampPlan};
 use crate::report::{gates, text};
 use crate::serve::{BackgroundServer, ServeOptions};
+use crate::shutdown::Cancel;
 use crate::slo::{Slo, DEFAULT_STRESS_SLOS};
-use clap::Parser;
 
 fn target(url: &str) -> Target {
     Target::parse(url).expect("the demo's URLs are valid")
 }
 
 fn stress_plan(url: &str, load: LoadPlan) -> StressPlan {
-    let target = target(url);
-    let template = RequestTemplate::new(&target, Method::GET, [], Bytes::new(), false);
-    StressPlan {
-        target,
-        template,
-        client: ClientOptions::default(),
-        load,
-        slos: DEFAULT_STRESS_SLOS
-            .iter()
-            .map(|s| Slo::parse(s).expect("default SLOs parse"))
-            .collect(),
-        abort_on_fail: false,
-        shard: None,
-    }
+    let slos = DEFAULT_STRESS_SLOS
+        .iter()
+        .map(|s| Slo::parse(s).expect("default SLOs parse"))
+        .collect();
+    StressPlan::simple_get(target(url), load, slos)
 }
 
 fn stage4_plan(base: &str) -> Stage4Plan {
@@ -95,7 +84,17 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     };
     let rt = super::runtime()?;
     let control = Arc::new(Control::default());
-    rt.spawn(super::stop_on_signal(control.clone()));
+    let cancel = {
+        let _in_runtime = rt.enter();
+        Cancel::on_signals()
+    };
+    rt.spawn({
+        let (cancel, control) = (cancel.clone(), control.clone());
+        async move {
+            cancel.cancelled().await;
+            control.stop();
+        }
+    });
     let mut outcomes = Vec::new();
     let mut artifacts = Vec::new();
     for (i, load) in [closed, open].into_iter().enumerate() {
@@ -103,6 +102,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
             .block_on(stress::run(
                 &stress_plan(&url, load),
                 Duration::from_millis(100),
+                &cancel,
                 |_| {},
             ))
             .map_err(Failure::runtime)?;
@@ -163,54 +163,86 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     Ok(finished)
 }
 
+/// The demo's ramp, planned directly: four steps of 1 s, windows of 500 ms at 60
+/// req/s (30 samples: enough for p95), a 100-request pre-gate.
+fn ramp_plan(url: &str) -> RampPlan {
+    let load = |concurrency, requests, duration, rate| LoadPlan {
+        concurrency,
+        threads: 1,
+        requests,
+        duration,
+        rate,
+        timeout: Duration::from_secs(10),
+        inject_lag: None,
+        shard: Shard::default(),
+        start_at: None,
+        streams: 1,
+    };
+    let slos = |exprs: &[&str]| -> Vec<Slo> {
+        exprs
+            .iter()
+            .map(|s| Slo::parse(s).expect("the demo's SLOs parse"))
+            .collect()
+    };
+    RampPlan {
+        pre: Some(StressPlan::simple_get(
+            target(url),
+            load(10, Some(100), None, None),
+            slos(&DEFAULT_STRESS_SLOS),
+        )),
+        sample: StressPlan::simple_get(
+            target(url),
+            load(10, None, Some(Duration::from_millis(500)), Some(60.0)),
+            slos(&DEFAULT_RAMP_SLOS),
+        ),
+        steps: parse_steps("5:1s,20:1s,50:1s,100:1s").expect("the demo's steps parse"),
+        interval: Duration::from_millis(500),
+        warmup: Duration::ZERO,
+        limits: Limits {
+            failure_limit: Some(1),
+            consecutive_failures: None,
+            error_limit: 3,
+            min_windows: None,
+            max_extension: None,
+        },
+        metrics: None,
+        commands: Commands {
+            set_weight: "echo UPDATE feature_flags SET canary_percentage={weight}".into(),
+            rollback: None,
+            guards: Vec::new(),
+            on_event: Vec::new(),
+            timeout: Duration::from_secs(60),
+        },
+        on_fail: OnFail::Rollback,
+        pause_before: Vec::new(),
+        rollback_on_interrupt: false,
+        revision: None,
+    }
+}
+
 /// Two short ramps: a healthy one promoted to 100%, and one whose target turns 5xx at
 /// the third step, which golive must roll back (that rollback is the demo's pass).
 fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<Outcome>> {
-    let argv = |url: &str| {
-        [
-            "golive",
-            "ramp",
-            url,
-            "--steps",
-            "5:1s,20:1s,50:1s,100:1s",
-            "--interval",
-            "500ms",
-            "--warmup",
-            "0s",
-            "--window-rate",
-            "60",
-            "-n",
-            "100",
-            "--set-weight",
-            "echo UPDATE feature_flags SET canary_percentage={weight}",
-        ]
-        .map(String::from)
-    };
-    let args = |url: &str| match Cli::try_parse_from(argv(url)).map(|c| c.command) {
-        Ok(Command::Ramp(a)) => Ok(*a),
-        _ => Err(Failure::runtime(anyhow::anyhow!(
-            "the demo's ramp arguments do not parse"
-        ))),
-    };
+    let plan = ramp_plan(url);
     let mut outcomes = Vec::new();
     out.line(&format!(
         "\ngolive ramp  {url}  (healthy target: promoted to 100%)"
     ));
-    let healthy = super::ramp::ramp(&args(url)?, &mut |_| {})?;
-    out.text(&healthy.text);
+    let (healthy, text) = super::ramp::run_planned(&plan, url, *out, &mut |_| {})?;
+    out.text(&text);
     outcomes.push(healthy.outcome);
 
     out.line(&format!(
         "\ngolive ramp  {url}  (the target turns 20% 5xx at the third step)"
     ));
     let faults = server.faults.clone();
-    let bad = super::ramp::ramp(&args(url)?, &mut |e| {
+    let (bad, text) = super::ramp::run_planned(&plan, url, *out, &mut |e| {
         if let EventKind::StepStarted { weight: 50, .. } = e.kind {
             faults.set_error_rate(0.2);
         }
     })?;
     server.faults.set_error_rate(0.0);
-    out.text(&bad.text);
+    out.text(&text);
     out.line("  (as it should: the release was rolled back at the step that broke it)");
     outcomes.push(match bad.outcome {
         Outcome::Fail => Outcome::Pass,

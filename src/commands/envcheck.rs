@@ -17,7 +17,7 @@ use crate::report::{paint, Judged};
 pub fn run(args: &EnvcheckArgs) -> exit::Result<Finished> {
     let started = SystemTime::now();
     let path = args.example.display().to_string();
-    let text = std::fs::read_to_string(&args.example)
+    let text = crate::input::read_text(&args.example, crate::input::TEXT)
         .with_context(|| format!("cannot read --example {path} (name the file with --example)"))
         .map_err(Failure::usage)?;
     let vars = parse_example(&path, &text).map_err(Failure::usage)?;

@@ -16,7 +16,8 @@ use crate::slo::DEFAULT_STRESS_SLOS;
 /// A saved stress or merge result, read as `golive report` reads any result, so that
 /// another kind of result is named as what it is.
 fn read_report(path: &Path) -> anyhow::Result<StressReport> {
-    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let raw = crate::input::read(path, crate::input::RESULT)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     match Judged::read(&raw).map_err(|e| anyhow!("{} {e}", path.display()))? {
         Judged::Stress(report) => Ok(*report),
         other => Err(anyhow!(
@@ -49,6 +50,14 @@ pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
     let slos = config::parse_slos(&exprs, &DEFAULT_STRESS_SLOS).map_err(Failure::usage)?;
     let merged = stress::merge(&reports, &slos, shards.as_ref()).map_err(Failure::usage)?;
     let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    super::refuse_overwriting_inputs(
+        &args.files,
+        &[
+            args.json.as_deref(),
+            args.evidence.report.as_deref(),
+            args.evidence.junit.as_deref(),
+        ],
+    )?;
     Ok(
         Finished::new(merged.outcome(), human, text::stress(&merged))
             .json(json, &merged)

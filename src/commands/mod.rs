@@ -274,6 +274,42 @@ pub fn deliver(f: Finished) -> Exit {
     exit
 }
 
+/// `report` and `merge` never write over a file they read: `golive report saved.html`
+/// would otherwise replace its own input with the page.
+pub(crate) fn refuse_overwriting_inputs(
+    inputs: &[std::path::PathBuf],
+    outputs: &[Option<&std::path::Path>],
+) -> exit::Result<()> {
+    for out in outputs.iter().flatten() {
+        if let Some(input) = inputs.iter().find(|i| {
+            output::file::same_file(i, out)
+                || output::file::canonical_dest(i) == output::file::canonical_dest(out)
+        }) {
+            return Err(Failure::usage(anyhow::anyhow!(
+                "{} would be written over its own input {}: name another output (-o FILE)",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Before any connection: the open-files limit (raised to its hard limit) must hold
+/// `connections` and golive's own files; otherwise exit 2 with the numbers, rather
+/// than thousands of `connect` errors that look like the server's fault.
+pub(crate) fn preflight_fds(connections: u32) -> exit::Result<()> {
+    let (limit, hard) = crate::load::raise_open_files_limit();
+    let need = u64::from(connections) + crate::load::FILES_BESIDES_CONNECTIONS;
+    if need > limit {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "{connections} connections need about {need} open files, and this process may open {limit} (ulimit -n; hard limit {hard}): raise the limit (ulimit -n {}) or use fewer connections",
+            need.next_multiple_of(1024)
+        )));
+    }
+    Ok(())
+}
+
 /// A runtime for the coordinating side of a command (the load has its own threads).
 pub(crate) fn runtime() -> exit::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -296,10 +332,11 @@ where
     Ok(rt.block_on(gate(control)))
 }
 
-/// Stops `control` at the first SIGINT or SIGTERM. Once golive has installed its
-/// handler, Ctrl-C no longer kills the process: whatever runs must hear it here.
+/// Stops `control` at the first SIGINT or SIGTERM, heard here at the top. Once golive
+/// has installed its handler, Ctrl-C no longer kills the process: whatever runs must
+/// hear it through the control.
 pub(crate) async fn stop_on_signal(control: std::sync::Arc<crate::load::Control>) {
-    crate::shutdown::shutdown_signal().await;
+    crate::shutdown::Cancel::on_signals().cancelled().await;
     control.stop();
 }
 

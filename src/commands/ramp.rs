@@ -1,134 +1,111 @@
-//! `golive ramp`: plan (or re-read the journaled one), lock the state file, drive the
-//! ramp printing a line per event, then the verdict and the timeline as JSON.
-//! `golive ramp approve|abort` write to the state file of a paused ramp.
+//! `golive ramp`: plan (or re-read the journaled one), check everything before any
+//! traffic moves (outputs, the state path, open files, the metrics endpoint), lock the
+//! state file, drive the ramp printing a line per event, then the verdict and the
+//! whole timeline as JSON and evidence. `golive ramp approve|abort|status` answer a
+//! ramp through its state file.
 
-use std::path::Path;
-use std::time::SystemTime;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
-use clap::Parser;
-
-use super::Finished;
-use crate::cli::{Cli, Command, RampAction, RampArgs};
+use super::{Finished, Human};
+use crate::cli::{RampAction, RampApproveArgs, RampArgs, RampControlArgs};
 use crate::config::process_env;
-use crate::exit::{self, Failure};
+use crate::config::ramp::{header_names, journaled, resume_from, resumed_args, ResumeFrom};
+use crate::exit::{self, Exit, Failure};
 use crate::outcome::{Document, Outcome};
-use crate::ramp::state::{self, Action, Control};
-use crate::ramp::{Event, Journal, RampPlan, RampRun};
+use crate::output::{file, lock, Dest};
+use crate::ramp::state::{self, Action, Control, Phase, RampState, StateError};
+use crate::ramp::{window, Ended, Event, Journal, RampPlan, RampRun};
 use crate::report::{paint, ramp as render, Judged};
+use crate::shutdown::Cancel;
 
 pub fn run(args: &RampArgs) -> exit::Result<Finished> {
     match &args.action {
-        Some(RampAction::Approve(a)) => control(&a.state, Action::Approve),
-        Some(RampAction::Abort(a)) => control(&a.state, Action::Abort),
+        Some(RampAction::Approve(a)) => approve(a),
+        Some(RampAction::Abort(a)) => abort(a),
+        Some(RampAction::Status(a)) => status(a),
         None => ramp(args, &mut |_| {}),
     }
 }
 
-fn control(path: &Path, action: Action) -> exit::Result<Finished> {
-    let current = state::read(path)
-        .map_err(Failure::usage)?
-        .ok_or_else(|| Failure::usage(anyhow::anyhow!("no ramp state at {}", path.display())))?;
-    if current.phase.is_over() {
-        return Err(Failure::usage(anyhow::anyhow!(
-            "the ramp in {} has ended ({:?}): nothing to {}",
-            path.display(),
-            current.phase,
-            verb(action)
-        )));
-    }
-    state::update(path, |s| {
-        s.control.push(Control {
-            action,
-            at: crate::time::now_millis(),
-        })
-    })
-    .map_err(Failure::runtime)?;
-    let when = if current.phase == crate::ramp::Phase::Paused {
-        "the paused ramp picks it up within a second"
-    } else {
-        "the ramp acts on it at its next pause"
-    };
-    Ok(Finished::done(format!(
-        "{} recorded in {}: {when}\n",
-        verb(action),
-        path.display()
-    )))
+fn usage(m: impl std::fmt::Display) -> Failure {
+    Failure::usage(anyhow::anyhow!("{m}"))
 }
 
-fn verb(a: Action) -> &'static str {
-    match a {
-        Action::Approve => "approve",
-        Action::Abort => "abort",
+/// A state-file error: damage and foreign files are the input's fault (exit 2); a
+/// lock held or a write that failed is golive's (exit 4).
+fn state_failure(e: StateError) -> Failure {
+    match e {
+        StateError::Write { .. } | StateError::Locked { .. } => Failure::runtime(e),
+        _ => Failure::usage(e),
     }
 }
 
-/// Runs a ramp; `observe` sees each event after it is journaled (the demo uses it to
-/// turn its target bad at a chosen step).
-pub(crate) fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Result<Finished> {
-    let env = &process_env;
-    let usage = |m: String| Failure::usage(anyhow::anyhow!(m));
-    // Lock first, so that two ramps never both read the file as free.
-    let lock = match &args.state {
-        Some(p) if !args.dry_run => Some(
-            Journal::lock(p, state::fresh(Vec::new(), Vec::new(), Vec::new(), None))
-                .map_err(Failure::usage)?,
-        ),
-        _ => None,
-    };
-    let existing = match &args.state {
-        Some(p) => state::read(p).map_err(Failure::usage)?,
-        None => None,
-    };
-    let (eff, resumed_state) = if args.resume {
-        let path = args
-            .state
-            .as_deref()
-            .expect("clap: --resume requires --state");
-        let st = existing
-            .ok_or_else(|| usage(format!("no ramp state at {} to resume", path.display())))?;
-        if st.phase.is_over() {
-            return Err(usage(format!(
-                "the ramp in {} has ended ({:?}); nothing to resume (start a new one with --restart)",
-                path.display(),
-                st.phase
-            )));
-        }
-        if args.revision.is_some() && args.revision != st.revision {
-            return Err(usage(format!(
-                "{} holds revision {}, not {}: refused (--restart to start over with the new one)",
-                path.display(),
-                st.revision.as_deref().unwrap_or("(none)"),
-                args.revision.as_deref().unwrap_or("")
-            )));
-        }
-        let mut stored = reparse(&st.argv).map_err(usage)?;
-        stored.request.headers = args.request.headers.clone();
-        stored.request.token = args.request.token.clone();
-        let names = header_names(&stored);
-        if names != st.header_names {
-            return Err(usage(format!(
-                "the ramp sent headers {:?}; give them again on resume (-H NAME: VALUE, --token): values are never stored",
-                st.header_names
-            )));
-        }
-        (stored, Some(st))
-    } else {
-        if let (Some(st), Some(p)) = (&existing, &args.state) {
-            if !st.phase.is_over() && !args.restart {
+/// The state path as one canonical spelling (a symlink or `./` spells the same
+/// journal, so two ramps cannot both lock it), checked writable without creating it.
+fn state_path(path: &Path) -> exit::Result<PathBuf> {
+    file::check_writable(path).map_err(|e| usage(format!("--state: {e}")))?;
+    Ok(file::canonical_dest(path))
+}
+
+/// An existing state file, canonical.
+fn existing_state(path: &Path) -> exit::Result<PathBuf> {
+    if !path.is_file() {
+        return Err(usage(format!("no ramp state at {}", path.display())));
+    }
+    Ok(file::canonical_dest(path))
+}
+
+/// Runs a ramp (or resumes one); `observe` sees each event after it is journaled.
+fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Result<Finished> {
+    let state = args.state.as_deref().map(state_path).transpose()?;
+    match (&state, args.resume) {
+        (Some(path), true) => resume(args, path, observe),
+        _ => start(args, state.as_deref(), observe),
+    }
+}
+
+/// The outputs of a ramp, checked: writable, distinct, and none of them the journal.
+fn ramp_outputs(args: &RampArgs, state: Option<&Path>) -> exit::Result<(Option<Dest>, Human)> {
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    if let Some(state) = state {
+        let outputs = [
+            args.json.as_deref(),
+            args.evidence.report.as_deref(),
+            args.evidence.junit.as_deref(),
+        ];
+        for out in outputs.into_iter().flatten() {
+            if file::canonical_dest(out) == state {
                 return Err(usage(format!(
-                    "{} holds a ramp in progress (revision {}, step {}, {:?}): --resume it, or --restart",
-                    p.display(),
-                    st.revision.as_deref().unwrap_or("(none)"),
-                    st.step + 1,
-                    st.phase
+                    "{} is the --state journal: name another file for the output",
+                    out.display()
                 )));
             }
         }
-        (args.clone(), None)
-    };
-    let (plan, warnings) = RampPlan::from_args(&eff, env).map_err(Failure::usage)?;
-    let url = eff.url.clone().unwrap_or_default();
-    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    }
+    Ok((json, human))
+}
+
+/// What must hold before any weight changes: the open-files limit for the pre-gate's
+/// and the windows' connections, and a metrics endpoint that answers Prometheus text.
+fn preflight(plan: &RampPlan, rt: &tokio::runtime::Runtime) -> exit::Result<()> {
+    let pre = plan.pre.as_ref().map_or(0, |p| p.load.concurrency);
+    super::preflight_fds(pre.max(plan.sample.load.concurrency))?;
+    if let Some(mp) = &plan.metrics {
+        rt.block_on(window::scrape(mp, &plan.sample.client))
+            .map_err(|e| usage(format!("--metrics: {e}; nothing was touched")))?;
+    }
+    Ok(())
+}
+
+fn start(
+    args: &RampArgs,
+    state: Option<&Path>,
+    observe: &mut dyn FnMut(&Event),
+) -> exit::Result<Finished> {
+    let (plan, warnings) = RampPlan::from_args(args, &process_env).map_err(Failure::usage)?;
+    let (json, human) = ramp_outputs(args, state)?;
+    let url = args.url.clone().unwrap_or_default();
     human.text(&render::plan(&plan, &url, &warnings));
     if args.dry_run {
         return Ok(Finished::new(
@@ -137,38 +114,146 @@ pub(crate) fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Re
             "dry run: nothing was run\n",
         ));
     }
-    let resumed = resumed_state.is_some();
-    let fresh_state = || {
-        state::fresh(
-            stored_argv(),
-            header_names(&eff),
-            plan.steps.clone(),
-            eff.revision.clone(),
-        )
-    };
-    let journal = match lock {
-        Some(mut j) => {
-            j.state = resumed_state.unwrap_or_else(fresh_state);
-            j.save().map_err(Failure::runtime)?;
-            j
+    let rt = super::runtime()?;
+    preflight(&plan, &rt)?;
+    let fresh = state::fresh(
+        journaled(args),
+        header_names(args),
+        plan.steps.clone(),
+        args.revision.clone(),
+    );
+    let journal = match state {
+        Some(path) => {
+            let mut journal = Journal::lock(path, fresh).map_err(state_failure)?;
+            match state::read(path) {
+                Ok(Some(st)) if !st.phase.is_over() && !args.restart => {
+                    return Err(usage(format!(
+                        "{} holds a ramp in progress (revision {}, step {}, {}): --resume it, or --restart",
+                        path.display(),
+                        st.revision.as_deref().unwrap_or("(none)"),
+                        st.step + 1,
+                        st.phase.describe()
+                    )));
+                }
+                Err(e) if !args.restart => return Err(state_failure(e)),
+                _ => {}
+            }
+            journal.save().map_err(Failure::runtime)?;
+            journal
         }
-        None => Journal::in_memory(fresh_state()),
+        None => Journal::in_memory(fresh),
     };
+    drive(
+        &plan,
+        journal,
+        false,
+        &url,
+        (json, human),
+        args,
+        &rt,
+        observe,
+    )
+}
+
+fn resume(args: &RampArgs, path: &Path, observe: &mut dyn FnMut(&Event)) -> exit::Result<Finished> {
+    let placeholder = state::fresh(serde_json::Value::Null, Vec::new(), Vec::new(), None);
+    let mut journal = Journal::lock(path, placeholder).map_err(state_failure)?;
+    let st = state::read(path)
+        .map_err(state_failure)?
+        .ok_or_else(|| usage(format!("no ramp state at {} to resume", path.display())))?;
+    let refused = |why: String| usage(format!("{}: {why}", path.display()));
+    let from = resume_from(&st, args.revision.as_deref()).map_err(refused)?;
+    let eff = resumed_args(&st, args).map_err(refused)?;
+    let (plan, warnings) = RampPlan::from_args(&eff, &process_env).map_err(Failure::usage)?;
+    if plan.steps != st.steps {
+        return Err(refused(
+            "its steps differ from its plan's (edited by hand?)".into(),
+        ));
+    }
+    let outputs = ramp_outputs(&eff, Some(path))?;
+    let url = eff.url.clone().unwrap_or_default();
+    outputs.1.text(&render::plan(&plan, &url, &warnings));
+    let rt = super::runtime()?;
+    if from != ResumeFrom::FinishRollback {
+        preflight(&plan, &rt)?;
+    }
+    journal.state = st;
+    drive(&plan, journal, true, &url, outputs, &eff, &rt, observe)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    plan: &RampPlan,
+    journal: Journal,
+    resumed: bool,
+    url: &str,
+    (json, human): (Option<Dest>, Human),
+    args: &RampArgs,
+    rt: &tokio::runtime::Runtime,
+    observe: &mut dyn FnMut(&Event),
+) -> exit::Result<Finished> {
     let started = SystemTime::now();
-    let (ended, journal) =
-        super::runtime()?.block_on(crate::ramp::run(&plan, journal, resumed, &mut |e| {
-            human.text(&render::event(&plan, e));
+    let path = journal.path().map(Path::to_path_buf);
+    let (ended, journal) = rt.block_on(async {
+        let cancel = Cancel::on_signals();
+        crate::ramp::run(plan, journal, resumed, &cancel, &mut |e| {
+            human.text(&render::event(plan, path.as_deref(), e));
             observe(e);
-        }));
+        })
+        .await
+    });
+    Ok(
+        finished(plan, &ended, &journal.state, path.as_deref(), url, started).with_outputs(
+            json,
+            human,
+            &args.evidence,
+        ),
+    )
+}
+
+/// What a driven ramp leaves: the verdict, how to go on, the timeline as a result.
+struct Done {
+    outcome: Outcome,
+    exit: Option<Exit>,
+    text: String,
+    report: crate::ramp::RampReport,
+}
+
+impl Done {
+    fn with_outputs(
+        self,
+        json: Option<Dest>,
+        human: Human,
+        evidence: &crate::cli::EvidenceArgs,
+    ) -> Finished {
+        let mut f = Finished::new(self.outcome, human, self.text)
+            .json(json, &self.report)
+            .evidence(evidence, &Judged::Ramp(self.report));
+        if let Some(exit) = self.exit {
+            f = f.exit_with(exit);
+        }
+        f
+    }
+}
+
+fn finished(
+    plan: &RampPlan,
+    ended: &Ended,
+    state: &RampState,
+    path: Option<&Path>,
+    url: &str,
+    started: SystemTime,
+) -> Done {
     let mut text = format!("{}\n  {}\n", paint::verdict_line(ended.outcome), ended.why);
-    if ended.outcome == Outcome::Interrupted && !journal.state.phase.is_over() {
-        match journal.path() {
+    let stuck = ended.outcome == Outcome::Interrupted && !state.phase.is_over();
+    if stuck && !ended.why.contains("--resume") {
+        match path {
             Some(p) => {
                 text.push_str(&format!(
                     "  resume: golive ramp --resume --state {}",
                     p.display()
                 ));
-                if !journal.state.header_names.is_empty() {
+                if !state.header_names.is_empty() {
                     text.push_str(" (with the same -H/--token)");
                 }
                 text.push('\n');
@@ -176,79 +261,304 @@ pub(crate) fn ramp(args: &RampArgs, observe: &mut dyn FnMut(&Event)) -> exit::Re
             None => text.push_str("  no --state file: this ramp cannot be resumed\n"),
         }
     }
+    let exit = if ended.rollback_failed {
+        Some(Exit::RollbackFailed)
+    } else if ended.journal_failed {
+        Some(Exit::Runtime)
+    } else {
+        None
+    };
     let report = Document::new(
         "ramp",
         started,
         ended.outcome,
         RampRun {
-            url,
-            revision: journal.state.revision.clone(),
-            state_file: journal.path().map(|p| p.display().to_string()),
-            why: ended.why,
-            timeline: journal.state.timeline.clone(),
+            url: url.to_string(),
+            revision: state.revision.clone().or(plan.revision.clone()),
+            state_file: path.map(|p| p.display().to_string()),
+            why: ended.why.clone(),
+            timeline: state.timeline.clone(),
         },
     );
-    Ok(Finished::new(ended.outcome, human, text)
-        .json(json, &report)
-        .evidence(&args.evidence, &Judged::Ramp(report)))
+    Done {
+        outcome: ended.outcome,
+        exit,
+        text,
+        report,
+    }
 }
 
-fn header_names(args: &RampArgs) -> Vec<String> {
-    let mut names: Vec<String> = args
-        .request
-        .headers
-        .iter()
-        .filter_map(|h| {
-            h.split_once(':')
-                .map(|(n, _)| n.trim().to_ascii_lowercase())
+/// How long `approve` waits for a running ramp to take the approval.
+const ACK: Duration = Duration::from_secs(5);
+
+/// Polls the state file until `done` holds or `patience` runs out.
+fn wait_for(
+    path: &Path,
+    patience: Duration,
+    done: impl Fn(&RampState) -> bool,
+) -> Option<RampState> {
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Ok(Some(st)) = state::read(path) {
+            if done(&st) {
+                return Some(st);
+            }
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn running(path: &Path) -> bool {
+    lock::is_held(&state::run_lock_path(path))
+}
+
+fn where_it_is(s: &RampState) -> String {
+    let weight = s.steps.get(s.step).map_or(0, |st| st.weight);
+    format!(
+        "the ramp is {} at step {} of {} ({weight}%)",
+        s.phase.describe(),
+        s.step + 1,
+        s.steps.len()
+    )
+}
+
+fn approve(a: &RampApproveArgs) -> exit::Result<Finished> {
+    let path = existing_state(&a.state)?;
+    let shown = path.display().to_string();
+    let answer = state::update(&path, |s| {
+        if s.phase.is_over() {
+            return Err(format!(
+                "the ramp in {shown} has ended ({}): nothing to approve",
+                s.phase.describe()
+            ));
+        }
+        let pending = s.pause.clone().filter(|_| s.phase == Phase::Paused);
+        let Some(pause) = pending else {
+            return Err(format!(
+                "no pause is pending: {}; approve answers a pause (--pause-before, --on-fail pause) while one is pending",
+                where_it_is(s)
+            ));
+        };
+        if let Some(want) = a.pause.filter(|w| *w != pause.id) {
+            return Err(format!(
+                "pause {want} is not pending: pause {} is (step {}, {}%: {})",
+                pause.id,
+                pause.step + 1,
+                pause.weight,
+                pause.why
+            ));
+        }
+        if s.control[s.control_seen..]
+            .iter()
+            .any(|c| c.action == Action::Approve && c.pause == Some(pause.id))
+        {
+            return Err(format!(
+                "pause {} is already approved: the ramp acts on it within a second",
+                pause.id
+            ));
+        }
+        s.control.push(Control {
+            action: Action::Approve,
+            at: crate::time::now_millis(),
+            pause: Some(pause.id),
+        });
+        Ok(pause)
+    })
+    .map_err(state_failure)?;
+    let (pause, _) = answer.map_err(usage)?;
+    let text = if !running(&path) {
+        format!(
+            "approved pause {} (step {}, {}%); no golive is driving this ramp: `golive ramp --resume --state {shown}` goes on past it\n",
+            pause.id,
+            pause.step + 1,
+            pause.weight
+        )
+    } else {
+        match wait_for(&path, ACK, |s| {
+            s.phase != Phase::Paused || s.pause.as_ref().is_none_or(|p| p.id != pause.id)
+        }) {
+            Some(s) => format!("approved pause {}: {}\n", pause.id, where_it_is(&s)),
+            None => format!(
+                "approved pause {}; the ramp has not taken it within {} s (it looks every 0.2 s): is it still running? `golive ramp status --state {shown}`\n",
+                pause.id,
+                ACK.as_secs()
+            ),
+        }
+    };
+    Ok(Finished::done(text))
+}
+
+fn abort(a: &RampControlArgs) -> exit::Result<Finished> {
+    let path = existing_state(&a.state)?;
+    let placeholder = state::fresh(serde_json::Value::Null, Vec::new(), Vec::new(), None);
+    match Journal::lock(&path, placeholder) {
+        Ok(journal) => abort_here(&path, journal),
+        Err(StateError::Locked { .. }) => abort_running(&path),
+        Err(e) => Err(state_failure(e)),
+    }
+}
+
+/// No process drives the ramp: golive rolls it back itself, journaled.
+fn abort_here(path: &Path, mut journal: Journal) -> exit::Result<Finished> {
+    let st = state::read(path)
+        .map_err(state_failure)?
+        .ok_or_else(|| usage(format!("no ramp state at {}", path.display())))?;
+    if st.phase.is_over() {
+        return Err(usage(format!(
+            "the ramp in {} has ended ({}): nothing to abort",
+            path.display(),
+            st.phase.describe()
+        )));
+    }
+    let args: RampArgs = serde_json::from_value(st.plan.clone())
+        .map_err(|e| usage(format!("{}: its plan does not read ({e})", path.display())))?;
+    let plan = RampPlan::rollback_only(&args).map_err(Failure::usage)?;
+    journal.state = st;
+    let human = Human::default();
+    let started = SystemTime::now();
+    let rt = super::runtime()?;
+    let (ended, journal) = rt.block_on(async {
+        let cancel = Cancel::on_signals();
+        crate::ramp::abort(&plan, journal, &cancel, &mut |e| {
+            human.text(&render::event(&plan, Some(path), e))
         })
-        .collect();
-    if args.request.token.as_deref().is_some_and(|t| !t.is_empty()) {
-        names.push("authorization (--token)".into());
-    }
-    names
+        .await
+    });
+    let url = args.url.clone().unwrap_or_default();
+    let done = finished(&plan, &ended, &journal.state, Some(path), &url, started);
+    Ok(abort_finished(done, &ended, human))
 }
 
-/// The command line after `ramp`, without header values, tokens or one-off flags:
-/// what a resume rebuilds the plan from.
-fn stored_argv() -> Vec<String> {
-    let argv: Vec<String> = std::env::args().collect();
-    let start = argv
-        .iter()
-        .position(|a| a == "ramp")
-        .map_or(argv.len(), |i| i + 1);
-    let mut out = Vec::new();
-    let mut skip_value = false;
-    for a in &argv[start..] {
-        if std::mem::take(&mut skip_value) {
-            continue;
-        }
-        match a.as_str() {
-            "-H" | "--header" | "--token" => skip_value = true,
-            "--resume" | "--restart" | "--dry-run" => {}
-            _ if a.starts_with("--header=")
-                || a.starts_with("--token=")
-                || (a.starts_with("-H") && a.len() > 2) => {}
-            _ => out.push(a.clone()),
-        }
+/// An abort that ended in a rollback did its job (exit 0); a failed rollback is exit 5.
+fn abort_finished(done: Done, ended: &Ended, human: Human) -> Finished {
+    let outcome = if ended.outcome == Outcome::Fail && !ended.rollback_failed {
+        Outcome::Pass
+    } else {
+        ended.outcome
+    };
+    let mut f = Finished::new(outcome, human, done.text);
+    if let Some(exit) = done.exit {
+        f = f.exit_with(exit);
     }
-    out
+    f
 }
 
-fn reparse(argv: &[String]) -> Result<RampArgs, String> {
-    let full = ["golive", "ramp"]
-        .into_iter()
-        .map(String::from)
-        .chain(argv.iter().cloned());
-    match Cli::try_parse_from(full) {
-        Ok(Cli {
-            command: Command::Ramp(a),
-            ..
-        }) => Ok(*a),
-        Ok(_) => Err("the state file's command line is not a ramp".into()),
-        Err(e) => Err(format!(
-            "the state file's command line no longer parses: {}",
-            e.kind()
+/// A ramp is running: journal the abort and watch it roll back.
+fn abort_running(path: &Path) -> exit::Result<Finished> {
+    let shown = path.display().to_string();
+    let answer = state::update(path, |s| {
+        if s.phase.is_over() {
+            return Err(format!(
+                "the ramp in {shown} has ended ({}): nothing to abort",
+                s.phase.describe()
+            ));
+        }
+        s.control.push(Control {
+            action: Action::Abort,
+            at: crate::time::now_millis(),
+            pause: None,
+        });
+        let timeout = s
+            .plan
+            .get("command_timeout")
+            .and_then(|t| serde_json::from_value::<Duration>(t.clone()).ok())
+            .unwrap_or(Duration::from_secs(60));
+        Ok(timeout)
+    })
+    .map_err(state_failure)?;
+    let (timeout, _) = answer.map_err(usage)?;
+    let patience = timeout + Duration::from_secs(15);
+    let settled = |s: &RampState| {
+        matches!(s.phase, Phase::RolledBack | Phase::RollbackFailed) || s.phase.is_over()
+    };
+    match wait_for(path, patience, settled) {
+        Some(s) if s.phase == Phase::RollbackFailed => Err(Failure::new(
+            Exit::RollbackFailed,
+            anyhow::anyhow!(
+                "abort recorded and the running ramp ran its rollback, but the rollback command FAILED: traffic may still reach the release. `golive ramp status --state {shown}`; `golive ramp abort --state {shown}` runs it again"
+            ),
         )),
+        Some(s) => Ok(Finished::done(format!(
+            "aborted: the running ramp stopped and is {}\n",
+            s.phase.describe()
+        ))),
+        None => Err(Failure::runtime(anyhow::anyhow!(
+            "abort recorded in {shown}, but the running ramp has not rolled back within {} s: `golive ramp status --state {shown}`",
+            patience.as_secs()
+        ))),
     }
+}
+
+fn status(a: &RampControlArgs) -> exit::Result<Finished> {
+    let path = existing_state(&a.state)?;
+    let shown = path.display().to_string();
+    let s = state::read(&path)
+        .map_err(state_failure)?
+        .ok_or_else(|| usage(format!("no ramp state at {shown}")))?;
+    let mut out = format!(
+        "ramp state {shown}\n  revision   {}\n  phase      {}\n  step       {} of {} ({}%)\n  weight     {}\n",
+        s.revision.as_deref().unwrap_or("(none)"),
+        s.phase.describe(),
+        s.step + 1,
+        s.steps.len(),
+        s.steps[s.step].weight,
+        s.weight_words()
+    );
+    if let Some(p) = s.pause.as_ref().filter(|_| s.phase == Phase::Paused) {
+        out.push_str(&format!("  pause      {} ({})\n", p.id, p.why));
+    }
+    let live = running(&path);
+    out.push_str(&format!(
+        "  driven     {}\n",
+        if live {
+            "yes: a golive holds its lock now"
+        } else {
+            "no golive is driving it"
+        }
+    ));
+    let next = match s.phase {
+        _ if s.phase.is_over() => "nothing: it has ended".to_string(),
+        Phase::Paused => format!(
+            "golive ramp approve --state {shown} --pause {}   (or abort)",
+            s.pause.as_ref().map_or(0, |p| p.id)
+        ),
+        Phase::RollingBack | Phase::RollbackFailed if !live => format!(
+            "golive ramp --resume --state {shown}   (runs the rollback again; or golive ramp abort --state {shown})"
+        ),
+        _ if !live => format!("golive ramp --resume --state {shown}   (or golive ramp abort --state {shown})"),
+        _ => format!("wait, or golive ramp abort --state {shown}"),
+    };
+    out.push_str(&format!("  next       {next}\n"));
+    Ok(Finished::done(out))
+}
+
+/// A ramp planned in code (the demo's), run with no state file.
+pub(crate) fn run_planned(
+    plan: &RampPlan,
+    url: &str,
+    human: Human,
+    observe: &mut dyn FnMut(&Event),
+) -> exit::Result<(Ended, String)> {
+    human.text(&render::plan(plan, url, &[]));
+    let fresh = state::fresh(
+        serde_json::Value::Null,
+        Vec::new(),
+        plan.steps.clone(),
+        None,
+    );
+    let rt = super::runtime()?;
+    let started = SystemTime::now();
+    let (ended, journal) = rt.block_on(async {
+        let cancel = Cancel::on_signals();
+        crate::ramp::run(plan, Journal::in_memory(fresh), false, &cancel, &mut |e| {
+            human.text(&render::event(plan, None, e));
+            observe(e);
+        })
+        .await
+    });
+    let done = finished(plan, &ended, &journal.state, None, url, started);
+    Ok((ended, done.text))
 }

@@ -12,7 +12,7 @@ use crate::report::{html, junit, suite, Judged};
 
 pub fn run(args: &ReportArgs) -> exit::Result<Finished> {
     let path = args.result.display();
-    let bytes = std::fs::read(&args.result)
+    let bytes = crate::input::read(&args.result, crate::input::RESULT)
         .map_err(|e| Failure::usage(anyhow!("cannot read {path}: {e}")))?;
     let judged = Judged::read(&bytes).map_err(|e| Failure::usage(anyhow!("{path} {e}")))?;
     let out = match &args.output {
@@ -25,6 +25,19 @@ pub fn run(args: &ReportArgs) -> exit::Result<Finished> {
             "only one of -o and --junit can be - (standard output)"
         )));
     }
+    let dests: Vec<Dest> = [out.clone()]
+        .into_iter()
+        .chain(junit_dest.clone())
+        .collect();
+    super::check_dests(&dests)?;
+    let written: Vec<Option<&std::path::Path>> = dests
+        .iter()
+        .map(|d| match d {
+            Dest::Path(p) => Some(p.as_path()),
+            Dest::Stdout => None,
+        })
+        .collect();
+    super::refuse_overwriting_inputs(std::slice::from_ref(&args.result), &written)?;
     let human = Human::for_dests([&out].into_iter().chain(&junit_dest));
     let suite = suite::suite(&judged);
     let text = format!(

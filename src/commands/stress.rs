@@ -22,8 +22,13 @@ pub fn run(args: &StressArgs) -> exit::Result<Finished> {
         &args.evidence,
     )?;
     let mut progress = Progress::new(!args.no_progress, args.status_interval, &plan.load);
-    let report = super::runtime()?
-        .block_on(stress::run(&plan, TICK, |t| progress.update(t)))
+    super::preflight_fds(plan.load.concurrency)?;
+    let rt = super::runtime()?;
+    let report = rt
+        .block_on(async {
+            let cancel = crate::shutdown::Cancel::on_signals();
+            stress::run(&plan, TICK, &cancel, |t| progress.update(t)).await
+        })
         .map_err(Failure::usage)?;
     progress.finish();
     let mut finished =

@@ -5,7 +5,7 @@
 //! flags lives here, so nothing below `commands/` imports `cli`.
 
 mod canary;
-mod ramp;
+pub mod ramp;
 pub use canary::canary_target;
 mod serve;
 mod smoke;

@@ -1,10 +1,13 @@
-//! `golive ramp` flags → [`RampPlan`], and the warnings a plan deserves before it runs.
+//! `golive ramp` flags → [`RampPlan`], and the warnings a plan deserves before it runs;
+//! the flags as the journal keeps them (secrets redacted by type), and the rules of a
+//! resume, as pure functions.
 
 use super::stress::{load_plan, request};
 use super::{parse_slos, ConfigError, Env};
 use crate::cli::RampArgs;
 use crate::gates::stress::StressPlan;
 use crate::load::{LoadPlan, Shard};
+use crate::ramp::state::{Intent, Phase, RampState};
 use crate::ramp::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan};
 use crate::slo::{samples_needed, Metric, DEFAULT_STRESS_SLOS};
 
@@ -103,23 +106,9 @@ impl RampPlan {
             steps,
             interval: args.interval,
             warmup: args.warmup,
-            limits: Limits {
-                failure_limit: args
-                    .failure_limit
-                    .or(args.consecutive_failures.is_none().then_some(1)),
-                consecutive_failures: args.consecutive_failures,
-                error_limit: args.error_limit,
-                min_windows: args.min_windows,
-                max_extension: args.max_extension,
-            },
+            limits: limits(args),
             metrics,
-            commands: Commands {
-                set_weight,
-                rollback: args.rollback_cmd.clone(),
-                guards: args.guards.clone(),
-                on_event: args.on_event.clone(),
-                timeout: args.command_timeout,
-            },
+            commands: commands(args, set_weight),
             on_fail: args.on_fail,
             pause_before: args.pause_before.clone(),
             rollback_on_interrupt: args.rollback_on_interrupt,
@@ -128,6 +117,180 @@ impl RampPlan {
         let warnings = sample_warnings(&plan);
         Ok((plan, warnings))
     }
+}
+
+impl RampPlan {
+    /// Just enough of a journaled ramp to roll it back (`golive ramp abort` on a
+    /// ramp no process drives): its steps, commands and revision. Needs none of the
+    /// request's secrets or files.
+    pub fn rollback_only(args: &RampArgs) -> Result<RampPlan, ConfigError> {
+        let invalid = |s: &str| ConfigError::Invalid(s.into());
+        let url = args.url.as_deref().ok_or(ConfigError::NoUrl)?;
+        let steps = parse_steps(args.steps.as_deref().unwrap_or_default())
+            .map_err(|e| invalid(&format!("--steps {e}")))?;
+        let set_weight = args
+            .set_weight
+            .clone()
+            .ok_or_else(|| invalid("the journal has no --set-weight"))?;
+        let target = super::target("URL", url)?;
+        let load = LoadPlan {
+            concurrency: 1,
+            streams: 1,
+            threads: 1,
+            requests: Some(1),
+            duration: None,
+            rate: None,
+            timeout: args.load.timeout,
+            inject_lag: None,
+            shard: Shard::default(),
+            start_at: None,
+        };
+        Ok(RampPlan {
+            pre: None,
+            sample: StressPlan::simple_get(target, load, Vec::new()),
+            steps,
+            interval: args.interval,
+            warmup: args.warmup,
+            limits: limits(args),
+            metrics: None,
+            commands: commands(args, set_weight),
+            on_fail: args.on_fail,
+            pause_before: args.pause_before.clone(),
+            rollback_on_interrupt: args.rollback_on_interrupt,
+            revision: args.revision.clone(),
+        })
+    }
+}
+
+fn limits(args: &RampArgs) -> Limits {
+    Limits {
+        failure_limit: args
+            .failure_limit
+            .or(args.consecutive_failures.is_none().then_some(1)),
+        consecutive_failures: args.consecutive_failures,
+        error_limit: args.error_limit,
+        min_windows: args.min_windows,
+        max_extension: args.max_extension,
+    }
+}
+
+fn commands(args: &RampArgs, set_weight: String) -> Commands {
+    Commands {
+        set_weight,
+        rollback: args.rollback_cmd.clone(),
+        guards: args.guards.clone(),
+        on_event: args.on_event.clone(),
+        timeout: args.command_timeout,
+    }
+}
+
+/// What the journal keeps of the header values and the token: nothing.
+const REDACTED: &str = "<not stored>";
+
+/// The names of the headers a ramp sends (their values are secrets by type).
+pub fn header_names(args: &RampArgs) -> Vec<String> {
+    let mut names: Vec<String> = args
+        .request
+        .headers
+        .iter()
+        .filter_map(|h| {
+            h.split_once(':')
+                .map(|(n, _)| n.trim().to_ascii_lowercase())
+        })
+        .collect();
+    if args.request.token.as_deref().is_some_and(|t| !t.is_empty()) {
+        names.push("authorization (--token)".into());
+    }
+    names
+}
+
+/// The flags as the journal keeps them: every header value and the token removed
+/// (by type, whatever they hold), the one-off flags (--resume, --restart, --dry-run)
+/// cleared. A URL with a password never gets here: it is refused as a target.
+pub fn journaled(args: &RampArgs) -> serde_json::Value {
+    let mut kept = args.clone();
+    kept.action = None;
+    kept.resume = false;
+    kept.restart = false;
+    kept.dry_run = false;
+    kept.request.token = None;
+    kept.request.headers = header_names(args)
+        .into_iter()
+        .filter(|n| !n.ends_with("(--token)"))
+        .map(|n| format!("{n}: {REDACTED}"))
+        .collect();
+    serde_json::to_value(kept).expect("the ramp's flags serialise")
+}
+
+/// Where a resumed ramp picks up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeFrom {
+    /// The pre-gate, from its start (nothing was touched yet).
+    PreGate,
+    /// The pause in force: wait for its approval again.
+    Pause,
+    /// The current step: its weight set again (the command must be safe to repeat),
+    /// then its remaining hold.
+    Step,
+    /// A rollback that was started or failed: run it again, judge nothing.
+    FinishRollback,
+}
+
+/// The rules of a resume (pure): what a journaled ramp may do next, or why not.
+pub fn resume_from(state: &RampState, revision: Option<&str>) -> Result<ResumeFrom, String> {
+    if state.phase.is_over() {
+        return Err(format!(
+            "the ramp has ended ({}): nothing to resume (start a new one with --restart)",
+            state.phase.describe()
+        ));
+    }
+    if revision.is_some() && revision != state.revision.as_deref() {
+        return Err(format!(
+            "it holds revision {}, not {}: refused (--restart to start over with the new one)",
+            state.revision.as_deref().unwrap_or("(none)"),
+            revision.unwrap_or_default()
+        ));
+    }
+    state.check()?;
+    Ok(match state.phase {
+        Phase::RollingBack | Phase::RollbackFailed => ResumeFrom::FinishRollback,
+        _ if matches!(state.intent, Some(Intent::Rollback { .. })) => ResumeFrom::FinishRollback,
+        Phase::PreGate => ResumeFrom::PreGate,
+        Phase::Paused => ResumeFrom::Pause,
+        _ => ResumeFrom::Step,
+    })
+}
+
+/// The flags of a journaled ramp, with the secrets the resume gives again (header
+/// values, the token) and the outputs it names instead of the stored ones.
+pub fn resumed_args(state: &RampState, given: &RampArgs) -> Result<RampArgs, String> {
+    let mut args: RampArgs = serde_json::from_value(state.plan.clone()).map_err(|e| {
+        format!("its plan does not read with this golive ({e}): finish it with the golive that started it, or --restart")
+    })?;
+    if let Some(url) = given.url.as_deref().filter(|u| !u.is_empty()) {
+        if Some(url) != args.url.as_deref() {
+            return Err(format!(
+                "it ramps {}, not {url}: a resume goes on with the journaled ramp (--restart to start a new one)",
+                args.url.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    args.request.headers = given.request.headers.clone();
+    args.request.token = given.request.token.clone();
+    if header_names(&args) != state.header_names {
+        return Err(format!(
+            "the ramp sent headers {:?}; give them again on resume (-H 'NAME: VALUE', --token): their values are never stored",
+            state.header_names
+        ));
+    }
+    args.state = given.state.clone();
+    args.json = given.json.clone().or(args.json);
+    args.evidence.report = given.evidence.report.clone().or(args.evidence.report);
+    args.evidence.junit = given.evidence.junit.clone().or(args.evidence.junit);
+    if given.revision.is_some() {
+        args.revision = given.revision.clone();
+    }
+    Ok(args)
 }
 
 /// golive makes the windows' load, so it can say at plan time when a window cannot

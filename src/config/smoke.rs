@@ -18,10 +18,12 @@ impl SmokePlan {
             None => (spec::default_checks(&health), true, args.timeout),
             Some(path) => {
                 let shown = path.display().to_string();
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-                    flag: "--checks",
-                    path: shown.clone(),
-                    why: e.to_string(),
+                let text = crate::input::read_text(path, crate::input::TEXT).map_err(|e| {
+                    ConfigError::File {
+                        flag: "--checks",
+                        path: shown.clone(),
+                        why: e.to_string(),
+                    }
                 })?;
                 let file =
                     spec::parse(&shown, &text).map_err(|e| ConfigError::Invalid(e.to_string()))?;

@@ -179,7 +179,7 @@ pub fn request(
 fn read_body(args: &RequestArgs) -> Result<Bytes, ConfigError> {
     match (&args.body, &args.body_file) {
         (Some(b), _) => Ok(Bytes::from(b.clone())),
-        (None, Some(path)) => std::fs::read(path)
+        (None, Some(path)) => crate::input::read(path, crate::input::BODY)
             .map(Bytes::from)
             .map_err(|e| ConfigError::File {
                 flag: "--body-file",

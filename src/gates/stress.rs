@@ -32,6 +32,40 @@ pub struct StressPlan {
     pub shard: Option<ShardRecord>,
 }
 
+impl StressPlan {
+    /// GET `target` with no headers, default client: the demo's plans and tests'.
+    pub fn simple_get(target: Target, load: LoadPlan, slos: Vec<Slo>) -> StressPlan {
+        let template =
+            RequestTemplate::new(&target, http::Method::GET, [], bytes::Bytes::new(), false);
+        StressPlan {
+            target,
+            template,
+            client: ClientOptions::default(),
+            load,
+            slos,
+            abort_on_fail: false,
+            shard: None,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn for_tests(url: &str) -> StressPlan {
+        let load = LoadPlan {
+            concurrency: 1,
+            streams: 1,
+            threads: 1,
+            requests: Some(1),
+            duration: None,
+            rate: None,
+            timeout: std::time::Duration::from_secs(1),
+            inject_lag: None,
+            shard: crate::load::Shard::default(),
+            start_at: None,
+        };
+        StressPlan::simple_get(Target::parse(url).expect("a test URL"), load, Vec::new())
+    }
+}
+
 fn one() -> u32 {
     1
 }
@@ -110,6 +144,7 @@ fn stop_rule(plan: &StressPlan) -> Option<StopRule> {
 pub async fn run(
     plan: &StressPlan,
     tick: std::time::Duration,
+    cancel: &crate::shutdown::Cancel,
     on_tick: impl FnMut(&Tick),
 ) -> Result<StressReport, SetupError> {
     let connector = Connector::new(&plan.target, &plan.client).await?;
@@ -121,7 +156,7 @@ pub async fn run(
         connector,
         stop_rule(plan),
     );
-    let finished = handle.run_until(tick, on_tick).await;
+    let finished = handle.run_until(tick, cancel, on_tick).await;
     let m = &finished.measurement;
     info!(
         responses = m.responses(),

@@ -48,11 +48,21 @@ fn written_port(authority: &str) -> Option<&str> {
 }
 
 impl Target {
-    pub fn parse(url: &str) -> Result<Target, TargetError> {
-        let malformed = || TargetError::Malformed(url.to_string());
+    pub fn parse(given: &str) -> Result<Target, TargetError> {
+        // Errors show the URL without the password a user may have put in it.
+        let shown = crate::redact::url(given);
+        let parsed = Target::parse_shown(given, &shown);
+        if parsed.is_ok() && shown != given {
+            return Err(TargetError::Credentials(shown));
+        }
+        parsed
+    }
+
+    fn parse_shown(url: &str, shown: &str) -> Result<Target, TargetError> {
+        let malformed = || TargetError::Malformed(shown.to_string());
         // `localhost:8000/health` would read as scheme `localhost`, or not at all.
         if !url.contains("://") && !url.trim().starts_with('/') {
-            return Err(TargetError::NoScheme(url.trim().to_string()));
+            return Err(TargetError::NoScheme(shown.trim().to_string()));
         }
         let uri: Uri = url.trim().parse().map_err(|_| malformed())?;
         let scheme = match uri.scheme_str() {
@@ -61,17 +71,17 @@ impl Target {
             Some(s) => {
                 return Err(TargetError::Scheme {
                     scheme: s.to_string(),
-                    url: url.to_string(),
+                    url: shown.to_string(),
                 })
             }
             None if uri.authority().is_some() || !url.starts_with('/') => {
-                return Err(TargetError::NoScheme(url.to_string()))
+                return Err(TargetError::NoScheme(shown.to_string()))
             }
             None => return Err(malformed()),
         };
         let authority = uri.authority().ok_or_else(malformed)?;
         if authority.as_str().contains('@') {
-            return Err(TargetError::Credentials(url.to_string()));
+            return Err(TargetError::Credentials(shown.to_string()));
         }
         let host = authority
             .host()
@@ -87,7 +97,7 @@ impl Target {
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| TargetError::Port {
-                        url: url.to_string(),
+                        url: shown.to_string(),
                         port: p.to_string(),
                     })?
             }
@@ -162,6 +172,15 @@ mod tests {
             Target::parse("http://u:p@host/"),
             Err(TargetError::Credentials(_))
         ));
+        // The password is never in the error, whatever else is wrong with the URL.
+        for bad in [
+            "http://u:hunter2@host/",
+            "http://u:hunter2@host:99999/",
+            "ftp://u:hunter2@h/",
+        ] {
+            let e = Target::parse(bad).unwrap_err().to_string();
+            assert!(!e.contains("hunter2") && e.contains("u:****@"), "{e}");
+        }
     }
 
     #[test]

@@ -59,7 +59,7 @@ fn add_pem_file(
         path: path.display().to_string(),
         why,
     };
-    let pem = std::fs::read(path).map_err(|e| cacert_err(e.to_string()))?;
+    let pem = crate::input::read(path, crate::input::PEM).map_err(|e| cacert_err(e.to_string()))?;
     let mut added = Vec::new();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
         let cert = cert.map_err(|e| cacert_err(e.to_string()))?;

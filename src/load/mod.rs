@@ -333,6 +333,33 @@ impl RunHandle {
     }
 }
 
+/// Raises this process's soft limit on open files to its hard limit (as wrk and Go
+/// programs do: the soft default, often 1024, is a relic) and returns the limit now in
+/// force and the hard one.
+pub fn raise_open_files_limit() -> (u64, u64) {
+    // SAFETY: getrlimit/setrlimit read and write the struct we pass, nothing else.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return (u64::MAX, u64::MAX);
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+        (lim.rlim_cur as u64, lim.rlim_max as u64)
+    }
+}
+
+/// Files a run opens besides its connections: standard streams, the runtimes' epoll
+/// and wake-up descriptors, output files, a TLS CA file.
+pub const FILES_BESIDES_CONNECTIONS: u64 = 64;
+
 fn rusage() -> libc::rusage {
     // SAFETY: getrusage only writes into the zeroed struct we pass.
     unsafe {

@@ -1,6 +1,6 @@
 //! Supervising a run: the hard deadline, the grace period for requests in flight,
-//! Ctrl-C (first: stop and keep what was measured; second: drop what is in flight),
-//! and a tick for progress displays.
+//! the caller's cancel token (first cancel: stop and keep what was measured; second:
+//! drop what is in flight), and a tick for progress displays.
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +8,7 @@ use tracing::warn;
 
 use super::RunHandle;
 use crate::measure::{LiveTotals, Measurement};
-use crate::shutdown::Signals;
+use crate::shutdown::Cancel;
 
 /// How a supervised run ended.
 pub struct Finished {
@@ -27,9 +27,14 @@ pub struct Tick<'a> {
 }
 
 impl RunHandle {
-    /// Runs to the end of the plan, an interrupt or the stop rule, calling `on_tick`
-    /// every `tick`; then joins the threads.
-    pub async fn run_until(self, tick: Duration, mut on_tick: impl FnMut(&Tick)) -> Finished {
+    /// Runs to the end of the plan, a cancel or the stop rule, calling `on_tick` every
+    /// `tick`; then joins the threads. A token cancelled before the run stops it at once.
+    pub async fn run_until(
+        self,
+        tick: Duration,
+        cancel: &Cancel,
+        mut on_tick: impl FnMut(&Tick),
+    ) -> Finished {
         let plan = self.plan();
         let grace = plan.grace();
         // Nothing useful can arrive after the deadline plus the grace period.
@@ -37,7 +42,7 @@ impl RunHandle {
         let mut abort_at: Option<Instant> = None;
         let mut interrupted = false;
         let mut aborted = false;
-        let mut signals = Signals::new();
+        let mut seen = 0;
         let mut ticks = tokio::time::interval(tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let finished = self.finished.clone();
@@ -60,9 +65,11 @@ impl RunHandle {
                 _ = ticks.tick() => {
                     on_tick(&Tick { handle: &self, live: self.live(), elapsed: self.started().elapsed() });
                 }
-                _ = signals.recv() => {
-                    if interrupted {
+                _ = cancel.beyond(seen), if !aborted => {
+                    seen = cancel.count();
+                    if interrupted || seen > 1 {
                         warn!("interrupted again: dropping requests in flight");
+                        interrupted = true;
                         self.abort();
                         aborted = true;
                     } else {

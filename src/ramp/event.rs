@@ -48,13 +48,26 @@ pub enum EventKind {
     Paused {
         step: usize,
         weight: u32,
+        /// The pause's id: `golive ramp approve` answers this one.
+        pause: u32,
         why: String,
     },
     Approved {
         step: usize,
+        pause: u32,
     },
+    /// `golive ramp abort` was heard: the ramp rolls back at once.
     Aborted {
-        step: usize,
+        step: Option<usize>,
+        /// What the ramp was doing when the abort came.
+        during: String,
+    },
+    /// The rollback is about to run (journaled before it does).
+    RollingBack {
+        step: Option<usize>,
+        /// The weight last known to be in force (`null`: none was set).
+        weight: Option<u32>,
+        why: String,
     },
     RolledBack {
         step: Option<usize>,
@@ -62,8 +75,21 @@ pub enum EventKind {
         why: String,
         rollback: CmdResult,
     },
+    /// The rollback command failed or timed out: traffic may still reach the release.
+    RollbackFailed {
+        step: Option<usize>,
+        weight: Option<u32>,
+        why: String,
+        rollback: CmdResult,
+    },
     Interrupted {
         step: Option<usize>,
+        /// The weight as far as golive knows it, in words.
+        weight: String,
+    },
+    /// The journal could not be written; the ramp stopped.
+    JournalFailed {
+        why: String,
     },
     Finished {
         outcome: Outcome,

@@ -2,6 +2,7 @@
 //! each step by windows of synthetic load, the service's own metrics and guards, and
 //! rolling back (or pausing) on a breach. Durable: a state file journals every step.
 
+pub mod decide;
 pub mod event;
 pub mod metrics;
 pub mod plan;
@@ -17,7 +18,7 @@ use crate::outcome::Document;
 
 pub use event::{Event, EventKind};
 pub use plan::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan, Step};
-pub use run::{run, Ended};
+pub use run::{abort, run, Ended};
 pub use state::{Journal, Phase, RampState};
 
 /// What `--json` writes after the envelope.

@@ -16,6 +16,7 @@ use crate::http::Connector;
 use crate::load;
 use crate::measure::Measurement;
 use crate::outcome::Outcome;
+use crate::shutdown::Cancel;
 use crate::slo::{samples_needed, Metric, Slo, Verdict};
 
 /// A window's verdict. Errors are kept apart from failures, as Argo Rollouts does: a
@@ -116,9 +117,9 @@ pub struct WindowCtx<'a> {
     pub baseline: &'a mut Option<Result<Snapshot, String>>,
 }
 
-/// Runs and judges one window. `interrupted` is true when Ctrl-C cut the sample short
-/// (the window is then not judged by the caller).
-pub async fn run(ctx: WindowCtx<'_>) -> (WindowRecord, bool) {
+/// Runs and judges one window. `interrupted` is true when `cancel` cut the sample
+/// short (the window is then not judged by the caller).
+pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
     let plan = ctx.plan;
     let started = Instant::now();
     let sample = &plan.sample;
@@ -130,7 +131,9 @@ pub async fn run(ctx: WindowCtx<'_>) -> (WindowRecord, bool) {
                 connector,
                 None,
             );
-            Ok(handle.run_until(Duration::from_millis(100), |_| {}).await)
+            Ok(handle
+                .run_until(Duration::from_millis(100), cancel, |_| {})
+                .await)
         }
         Err(e) => Err(e.to_string()),
     };
@@ -168,7 +171,7 @@ pub async fn run(ctx: WindowCtx<'_>) -> (WindowRecord, bool) {
             ("GOLIVE_WEIGHT", ctx.weight.to_string()),
             ("GOLIVE_STEP", (ctx.step + 1).to_string()),
         ];
-        guards.push(shell::run(g, &env, None, plan.commands.timeout).await);
+        guards.push(shell::run(g, &env, None, plan.commands.timeout, cancel, 0).await);
     }
     let (verdict, reasons) = verdict_of(&synthetic, metrics.as_ref(), &guards);
     let record = WindowRecord {

@@ -558,28 +558,50 @@ fn ramp(out: &mut String, r: &RampReport) {
                     step + 1
                 )
             }
-            EventKind::Paused { step, weight, why } => {
-                format!("paused at step {} ({weight}%): {why}", step + 1)
-            }
-            EventKind::Approved { step } => format!("approved at step {}", step + 1),
-            EventKind::Aborted { step } => format!("aborted at step {}", step + 1),
-            EventKind::RolledBack {
+            EventKind::Paused {
+                step,
                 weight,
                 why,
-                rollback,
-                ..
+                pause,
             } => {
-                marks.push(RampMark::RolledBack(t));
-                let ok = if rollback.ok() { "ok" } else { "FAILED" };
                 format!(
-                    "ROLLED BACK from {}% (rollback {ok}): {why}",
-                    weight.unwrap_or(0)
+                    "paused (pause {pause}) at step {} ({weight}%): {why}",
+                    step + 1
                 )
             }
-            EventKind::Interrupted { step } => format!(
-                "interrupted at step {}",
+            EventKind::Approved { step, pause } => {
+                format!("pause {pause} approved at step {}", step + 1)
+            }
+            EventKind::Aborted { step, during } => format!(
+                "aborted by golive ramp abort while {during}{}",
+                step.map_or(String::new(), |s| format!(" (step {})", s + 1))
+            ),
+            EventKind::RollingBack { weight, why, .. } => format!(
+                "rolling back ({}): {why}",
+                weight.map_or_else(|| "no weight set yet".into(), |w| format!("at {w}%"))
+            ),
+            EventKind::RolledBack {
+                weight, rollback, ..
+            } => {
+                marks.push(RampMark::RolledBack(t));
+                format!(
+                    "rolled back to 0% from {}% (the rollback command exited {})",
+                    weight.unwrap_or(0),
+                    rollback.exit_code.unwrap_or(0)
+                )
+            }
+            EventKind::RollbackFailed {
+                weight, rollback, ..
+            } => format!(
+                "ROLLBACK COMMAND FAILED ({}): traffic may still be at {}%",
+                rollback.describe(),
+                weight.unwrap_or(0)
+            ),
+            EventKind::Interrupted { step, weight } => format!(
+                "interrupted at step {} (the weight is {weight}); a resumed ramp goes on from here",
                 step.map_or("-".into(), |s| (s + 1).to_string())
             ),
+            EventKind::JournalFailed { why } => format!("the journal could not be written: {why}"),
             EventKind::Finished { outcome, why } => format!("finished {}: {why}", outcome.as_str()),
         };
         lines.push((t, line));

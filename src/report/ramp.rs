@@ -81,8 +81,8 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
     out
 }
 
-/// One event as it happens.
-pub fn event(plan: &RampPlan, e: &Event) -> String {
+/// One event as it happens; `state` is the journal's path, for the commands printed.
+pub fn event(plan: &RampPlan, state: Option<&std::path::Path>, e: &Event) -> String {
     let mut out = String::new();
     match &e.kind {
         EventKind::Started { revision, resumed } => {
@@ -161,44 +161,72 @@ pub fn event(plan: &RampPlan, e: &Event) -> String {
                 step_tag(plan, *step)
             );
         }
-        EventKind::Paused { step, why, .. } => {
+        EventKind::Paused {
+            step, why, pause, ..
+        } => {
             let _ = writeln!(out, "{}  PAUSED: {why}", step_tag(plan, *step));
-            let _ = writeln!(out, "  go on:     golive ramp approve --state FILE");
-            let _ = writeln!(out, "  roll back: golive ramp abort --state FILE");
+            let file = state.map_or("FILE".into(), |p| p.display().to_string());
+            let _ = writeln!(
+                out,
+                "  go on:     golive ramp approve --state {file} --pause {pause}"
+            );
+            let _ = writeln!(out, "  roll back: golive ramp abort --state {file}");
         }
-        EventKind::Approved { step } => {
-            let _ = writeln!(out, "{}  approved", step_tag(plan, *step));
+        EventKind::Approved { step, pause } => {
+            let _ = writeln!(out, "{}  approved (pause {pause})", step_tag(plan, *step));
         }
-        EventKind::Aborted { step } => {
-            let _ = writeln!(out, "{}  aborted", step_tag(plan, *step));
+        EventKind::Aborted { step, during } => {
+            let at = step.map_or_else(|| "ramp".into(), |s| step_tag(plan, s));
+            let _ = writeln!(
+                out,
+                "{at}  ABORTED by golive ramp abort while {during}: rolling back"
+            );
+        }
+        EventKind::RollingBack { weight, why, .. } => {
+            let from = weight.map_or_else(|| "no weight set yet".into(), |w| format!("at {w}%"));
+            let _ = writeln!(out, "rolling back ({from}): {why}");
         }
         EventKind::RolledBack {
-            weight,
-            why,
-            rollback,
-            ..
+            weight, rollback, ..
         } => {
             let from = weight.map(|w| format!(" from {w}%")).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{}{from}: {why}",
-                paint::colored(Outcome::Fail, "ROLLED BACK")
-            );
-            let _ = writeln!(
-                out,
-                "  rollback command ({}): {}",
+                "{}{from} (rollback command: {}, {})",
+                paint::colored(Outcome::Fail, "ROLLED BACK"),
                 rollback.describe(),
                 rollback.command
             );
-            if !rollback.ok() && !rollback.output.is_empty() {
+        }
+        EventKind::RollbackFailed {
+            weight, rollback, ..
+        } => {
+            let at = weight
+                .map(|w| format!(" (traffic may still be at {w}%)"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}{at}: {}: {}",
+                paint::colored(Outcome::Fail, "ROLLBACK COMMAND FAILED"),
+                rollback.describe(),
+                rollback.command
+            );
+            if !rollback.output.is_empty() {
                 indent(&mut out, &rollback.output);
             }
         }
-        EventKind::Interrupted { step } => {
+        EventKind::Interrupted { step, weight } => {
             let at = step
                 .map(|s| step_tag(plan, s))
                 .unwrap_or_else(|| "pre-gate".into());
-            let _ = writeln!(out, "{at}  interrupted");
+            let _ = writeln!(out, "{at}  interrupted (the weight is {weight})");
+        }
+        EventKind::JournalFailed { why } => {
+            let _ = writeln!(
+                out,
+                "{}: {why}",
+                paint::colored(Outcome::Fail, "JOURNAL NOT WRITTEN")
+            );
         }
         EventKind::Finished { .. } => {}
     }

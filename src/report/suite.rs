@@ -437,19 +437,34 @@ fn ramp_cases(timeline: &[crate::ramp::Event]) -> (Vec<Case>, Vec<String>) {
                 let at = weight.map_or("before any step".into(), |w| format!("from {w}%"));
                 let mut case = Case::new("rollback", Status::Fail, format!("rolled back {at}"))
                     .detail(Some(why.clone()));
-                if !rollback.ok() {
-                    case.status = Status::Error;
-                    case.detail = Some(format!(
-                        "{why}; the rollback command failed too: {}",
-                        rollback.command
-                    ));
-                }
                 case.output = Some(rollback.output.clone()).filter(|o| !o.is_empty());
                 cases.push(case);
             }
-            EventKind::Paused { step, weight, why } => {
-                advisories.push(format!("paused at step {} ({weight}%): {why}", step + 1))
+            EventKind::RollbackFailed {
+                weight,
+                why,
+                rollback,
+                ..
+            } => {
+                let at = weight.map_or(String::new(), |w| {
+                    format!(" (traffic may still be at {w}%)")
+                });
+                let mut case = Case::new(
+                    "rollback",
+                    Status::Error,
+                    format!("the rollback command failed: {}{at}", rollback.describe()),
+                )
+                .detail(Some(format!("{why}; run it by hand: {}", rollback.command)));
+                case.output = Some(rollback.output.clone()).filter(|o| !o.is_empty());
+                cases.push(case);
             }
+            EventKind::Paused {
+                step, weight, why, ..
+            } => advisories.push(format!("paused at step {} ({weight}%): {why}", step + 1)),
+            EventKind::Interrupted { step, weight } => advisories.push(format!(
+                "interrupted{} with the weight at {weight}",
+                step.map_or(String::new(), |s| format!(" at step {}", s + 1))
+            )),
             _ => {}
         }
     }
