@@ -486,7 +486,18 @@ pub struct StressArgs {
 #[command(after_help = "Examples:\n  \
     golive serve --port 8000\n  \
     golive serve --port 0 --latency 20ms --error-rate 0.01\n  \
-    golive serve --port 0 --error-rate-after 3s:0.2   # goes bad 3 s in")]
+    golive serve --port 0 --error-rate-after 3s:0.2   # goes bad 3 s in\n  \
+    golive serve --port 0 --admin   # then: curl -X POST -H 'X-Golive-Admin: TOKEN' '.../admin/faults?error_rate=0.2'\n\n\
+Routes:\n  \
+    GET /                        a page (with a Content-Security-Policy unless --no-csp)\n  \
+    GET /health                  {\"status\":\"ok\"} (or degraded, or 503 with --health)\n  \
+    GET /health/live, /health/ready, /health/startup   Kubernetes-style probes\n  \
+    GET /api/auth/csrf, /api/security/csrf             a CSRF token\n  \
+    GET /api/notify/outbox       the notification outbox (empty)\n  \
+    POST /api/stripe/webhook     verifies Stripe-Signature with STRIPE_SIGNING_SECRET\n  \
+    GET /metrics                 Prometheus text: requests by status, latency histogram\n  \
+    GET|POST /admin/faults?error_rate=R&latency=D   only with --admin, and the X-Golive-Admin token it prints\n  \
+    anything else                404")]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, short = 'p', default_value_t = 8000)]
@@ -505,7 +516,7 @@ pub struct ServeArgs {
     pub error_rate: f64,
 
     /// Change the error rate at a time after start, repeatable: 3s:0.2 (the target
-    /// goes bad mid-run). Loopback clients can also POST /admin/faults?error_rate=R&latency=D.
+    /// goes bad mid-run). With --admin, POST /admin/faults?error_rate=R&latency=D too.
     #[arg(long, value_name = "DURATION:RATE")]
     pub error_rate_after: Vec<crate::serve::ScheduledRate>,
 
@@ -521,6 +532,12 @@ pub struct ServeArgs {
     /// Server threads.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub threads: u32,
+
+    /// Answer /admin/faults (change the error rate and latency while serving), to
+    /// requests that carry the printed token in an X-Golive-Admin header
+    /// (GOLIVE_ADMIN_TOKEN sets it; otherwise a random one). Off by default.
+    #[arg(long)]
+    pub admin: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -594,7 +611,7 @@ pub struct CanaryArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// SLO over the samples, repeatable [default: p95<1000ms].
+    /// SLO over the samples, repeatable (default: p95<1000ms).
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 

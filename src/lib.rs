@@ -13,7 +13,10 @@
 //! - [`outcome`]: the one verdict every result carries, and the JSON envelope.
 //! - [`checks`]: health contract, security headers, provider config, env files, smoke specs; one-shot probes.
 //! - [`gates`]: stress, canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated into results.
-//! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups, rollback.
+//! - [`patch`]: the Stage 4 integration: pure edits of run_all.py and test2.html, backups,
+//!   rollback; the marker is its journal, the project root its lock.
+//! - [`ramp`]: a release carried from a few percent to all traffic: the journal (intents
+//!   before actions), the pure step rule, the driver, windows, commands in process groups.
 //! - [`report`]: results rendered as text (no I/O).
 //! - [`schema`]: the JSON Schema of every command's `--json` document.
 //! - [`input`]: the files golive reads, each with a cap.
@@ -24,7 +27,11 @@
 //! - [`jwt`]: HS256 test tokens.
 //! - [`exit`]: exit codes and the error type that carries one.
 //! - [`logging`]: golive's own events on stderr (text or JSON).
-//! - [`shutdown`]: the one Ctrl-C / SIGTERM signal.
+//! - [`shutdown`]: Ctrl-C / SIGTERM, heard once at the top and passed down as a `Cancel` token.
+//!
+//! Nothing below [`commands`] writes a file, except the two records that must be on disk
+//! before the action they describe: the ramp's journal and the patch's marker (both
+//! through [`output::file`]).
 //! - [`time`]: RFC 3339 timestamps.
 
 pub mod checks;

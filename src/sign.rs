@@ -75,6 +75,14 @@ pub fn verify_stripe(
     }
 }
 
+/// 128 random bits from the system's source, as hex: tokens and identities.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .expect("the system's random source");
+    hex::encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,8 @@ use golive::ramp::window::WindowVerdict;
 use golive::ramp::{EventKind, RampReport, RampState};
 use golive::serve::{BackgroundServer, HealthMode, ServeOptions};
 
+const ADMIN_TOKEN: &str = "test-admin-token";
+
 struct Ramp {
     dir: tempfile::TempDir,
     server: BackgroundServer,
@@ -23,7 +25,11 @@ impl Ramp {
     fn new(opts: ServeOptions) -> Ramp {
         Ramp {
             dir: tempfile::tempdir().unwrap(),
-            server: BackgroundServer::start(opts).unwrap(),
+            server: BackgroundServer::start(ServeOptions {
+                admin_token: Some(ADMIN_TOKEN.into()),
+                ..opts
+            })
+            .unwrap(),
         }
     }
 
@@ -42,7 +48,7 @@ impl Ramp {
         let mut cmd = format!("echo {{weight}} >> '{}'", log.display());
         if let Some(w) = bad_at {
             cmd.push_str(&format!(
-                " && if [ {{weight}} -ge {w} ]; then python3 -c \"import urllib.request as u; u.urlopen(u.Request('{}', method='POST'))\"; fi",
+                " && if [ {{weight}} -ge {w} ]; then python3 -c \"import urllib.request as u; u.urlopen(u.Request('{}', method='POST', headers={{'X-Golive-Admin': '{ADMIN_TOKEN}'}}))\"; fi",
                 self.url("/admin/faults?error_rate=1")
             ));
         }

@@ -274,3 +274,50 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert!(report.body.results.responses > 0);
     assert_eq!(report.body.results.errors_total, 0);
 }
+
+#[test]
+fn admin_routes_are_off_unless_asked_and_then_need_the_printed_token() {
+    let off = Served::start(&[]);
+    let url = format!("{}/admin/faults?error_rate=1", off.base);
+    assert_eq!(request(&url, Method::POST, vec![], b"").status, 404);
+
+    let mut cmd = golive();
+    cmd.args(["serve", "--port", "0", "--admin"])
+        .env("GOLIVE_ADMIN_TOKEN", "tok-123")
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).unwrap();
+    out.read_line(&mut second).unwrap();
+    let on = Served {
+        child,
+        base: first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap()
+            .to_string(),
+    };
+    assert!(second.contains("X-Golive-Admin: tok-123"), "{second}");
+    let url = format!("{}/admin/faults?error_rate=1", on.base);
+    // A proxy on the same host would pass any loopback check: only the token counts.
+    assert_eq!(request(&url, Method::POST, vec![], b"").status, 403);
+    let wrong = vec![("x-golive-admin", "tok-12".to_string())];
+    assert_eq!(request(&url, Method::POST, wrong, b"").status, 403);
+    let right = vec![("x-golive-admin", "tok-123".to_string())];
+    assert_eq!(request(&url, Method::POST, right, b"").status, 200);
+    assert_eq!(get(&format!("{}/health", on.base)).status, 500);
+}
+
+#[test]
+fn serve_help_lists_every_route_it_answers() {
+    let help = run(&["serve", "--help"]);
+    assert_eq!(help.code, 0);
+    for (route, _) in golive::serve::ROUTES {
+        assert!(
+            help.stdout.contains(route),
+            "{route} missing from:\n{}",
+            help.stdout
+        );
+    }
+}

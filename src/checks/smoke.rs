@@ -74,7 +74,7 @@ pub struct CheckSpec {
     pub roles: Vec<RoleSpec>,
     /// Send the request twice with this `Idempotency-Key` ("auto": a fresh one).
     pub idempotency_key: Option<String>,
-    /// Statuses acceptable for the second send (e.g. [409]).
+    /// Statuses acceptable for the second send (e.g. `[409]`).
     pub expect_repeat_status: Option<Vec<u16>>,
 }
 

@@ -406,7 +406,7 @@ fn abort_here(path: &Path, mut journal: Journal) -> exit::Result<Finished> {
     let st = state::read(path)
         .map_err(state_failure)?
         .ok_or_else(|| usage(format!("no ramp state at {}", path.display())))?;
-    if st.phase.is_over() {
+    if !abortable(&st) {
         return Err(usage(format!(
             "the ramp in {} has ended ({}): nothing to abort",
             path.display(),
@@ -432,6 +432,12 @@ fn abort_here(path: &Path, mut journal: Journal) -> exit::Result<Finished> {
     Ok(abort_finished(done, &ended, human))
 }
 
+/// A ramp that may still hold traffic: one not over, or one that stopped
+/// inconclusive with the weight left where it was.
+fn abortable(s: &RampState) -> bool {
+    !s.phase.is_over() || s.phase == Phase::Inconclusive && s.weight.is_some_and(|w| w > 0)
+}
+
 /// An abort that ended in a rollback did its job (exit 0); a failed rollback is exit 5.
 fn abort_finished(done: Done, ended: &Ended, human: Human) -> Finished {
     let outcome = if ended.outcome == Outcome::Fail && !ended.rollback_failed {
@@ -446,11 +452,12 @@ fn abort_finished(done: Done, ended: &Ended, human: Human) -> Finished {
     f
 }
 
-/// A ramp is running: journal the abort and watch it roll back.
+/// A ramp is running: journal the abort and watch it roll back. Should the driver die
+/// meanwhile, golive rolls back itself.
 fn abort_running(path: &Path) -> exit::Result<Finished> {
     let shown = path.display().to_string();
     let answer = state::update(path, |s| {
-        if s.phase.is_over() {
+        if !abortable(s) {
             return Err(format!(
                 "the ramp in {shown} has ended ({}): nothing to abort",
                 s.phase.describe()
@@ -466,29 +473,71 @@ fn abort_running(path: &Path) -> exit::Result<Finished> {
             .get("command_timeout")
             .and_then(|t| serde_json::from_value::<Duration>(t.clone()).ok())
             .unwrap_or(Duration::from_secs(60));
-        Ok(timeout)
+        let hooks = s
+            .plan
+            .get("on_event")
+            .and_then(|h| h.as_array())
+            .map_or(0, Vec::len) as u32;
+        // The window or command in progress stops at once; the Aborted and RollingBack
+        // hooks, then the rollback command, may each take the command timeout.
+        Ok(timeout * (2 + 2 * hooks) + Duration::from_secs(15))
     })
     .map_err(state_failure)?;
-    let (timeout, _) = answer.map_err(usage)?;
-    let patience = timeout + Duration::from_secs(15);
-    let settled = |s: &RampState| {
-        matches!(s.phase, Phase::RolledBack | Phase::RollbackFailed) || s.phase.is_over()
-    };
-    match wait_for(path, patience, settled) {
-        Some(s) if s.phase == Phase::RollbackFailed => Err(Failure::new(
-            Exit::RollbackFailed,
-            anyhow::anyhow!(
-                "abort recorded and the running ramp ran its rollback, but the rollback command FAILED: traffic may still reach the release. `golive ramp status --state {shown}`; `golive ramp abort --state {shown}` runs it again"
-            ),
-        )),
-        Some(s) => Ok(Finished::done(format!(
-            "aborted: the running ramp stopped and is {}\n",
-            s.phase.describe()
-        ))),
-        None => Err(Failure::runtime(anyhow::anyhow!(
-            "abort recorded in {shown}, but the running ramp has not rolled back within {} s: `golive ramp status --state {shown}`",
-            patience.as_secs()
-        ))),
+    let (patience, _) = answer.map_err(usage)?;
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Ok(Some(s)) = state::read(path) {
+            match s.phase {
+                Phase::RolledBack => {
+                    return Ok(Finished::done(format!(
+                        "aborted: the running ramp rolled back to 0% (it was at {} when the abort came)\n",
+                        s.timeline
+                            .iter()
+                            .rev()
+                            .find_map(|e| match &e.kind {
+                                crate::ramp::EventKind::RolledBack { weight: Some(w), .. } => {
+                                    Some(format!("{w}%"))
+                                }
+                                _ => None,
+                            })
+                            .unwrap_or_else(|| "no weight yet".into())
+                    )))
+                }
+                Phase::RollbackFailed => {
+                    return Err(Failure::new(
+                        Exit::RollbackFailed,
+                        anyhow::anyhow!(
+                            "abort recorded and the running ramp ran its rollback, but the rollback command FAILED: traffic may still reach the release ({}). `golive ramp abort --state {shown}` runs it again",
+                            s.weight_words()
+                        ),
+                    ))
+                }
+                p if p.is_over() => {
+                    return Err(Failure::runtime(anyhow::anyhow!(
+                        "the ramp ended before it acted on the abort ({}; the weight is {}): `golive ramp abort --state {shown}` rolls it back",
+                        p.describe(),
+                        s.weight_words()
+                    )))
+                }
+                _ => {}
+            }
+        }
+        if !running(path) {
+            // The driver died before it acted: the abort is journaled; act on it here.
+            let placeholder = state::fresh(serde_json::Value::Null, Vec::new(), Vec::new(), None);
+            match Journal::lock(path, placeholder) {
+                Ok(journal) => return abort_here(path, journal),
+                Err(StateError::Locked { .. }) => {}
+                Err(e) => return Err(state_failure(e)),
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::runtime(anyhow::anyhow!(
+                "abort recorded in {shown}, but the running ramp has not rolled back within {} s: `golive ramp status --state {shown}`",
+                patience.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -520,6 +569,10 @@ fn status(a: &RampControlArgs) -> exit::Result<Finished> {
         }
     ));
     let next = match s.phase {
+        _ if abortable(&s) && s.phase.is_over() => format!(
+            "golive ramp abort --state {shown}   (rolls back: the weight was left at {})",
+            s.weight_words()
+        ),
         _ if s.phase.is_over() => "nothing: it has ended".to_string(),
         Phase::Paused => format!(
             "golive ramp approve --state {shown} --pause {}   (or abort)",

@@ -31,6 +31,11 @@ pub fn run(args: &ServeArgs) -> exit::Result<Finished> {
         let secret = if opts.signing_secret.is_some() { "set" } else { "not set" };
         // Scripts wait for this line before sending traffic (the console flushes it).
         console::outln(&format!("golive serve: listening on http://{addr} (STRIPE_SIGNING_SECRET {secret}; Ctrl-C stops)"));
+        if let Some(token) = &opts.admin_token {
+            // golive's own token, printed so the operator can use it (the admin routes
+            // change what the target serves, nothing else).
+            console::outln(&format!("golive serve: /admin/faults answers requests with the header 'X-Golive-Admin: {token}'"));
+        }
         serve(listener, opts, shutdown_signal()).await;
         info!("golive serve stopped");
         Ok(Finished::done(""))

@@ -32,6 +32,7 @@ impl RampPlan {
         })?;
         let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
         client.h1_client = args.load.h1_client;
+        client.connect_timeout = args.load.timeout;
         let pre = (!args.skip_pre)
             .then(|| -> Result<StressPlan, ConfigError> {
                 Ok(StressPlan {

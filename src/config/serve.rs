@@ -16,6 +16,11 @@ impl ServeOptions {
             signing_secret: env("STRIPE_SIGNING_SECRET")
                 .filter(|s| !s.is_empty())
                 .map(String::into_bytes),
+            admin_token: args.admin.then(|| {
+                env("GOLIVE_ADMIN_TOKEN")
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(crate::serve::new_admin_token)
+            }),
         }
     }
 }

@@ -31,6 +31,8 @@ impl StressPlan {
             .ok_or(ConfigError::NoUrl)?;
         let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
         client.h1_client = args.load.h1_client;
+        // --timeout bounds the connect too: a listener that never accepts fails in it.
+        client.connect_timeout = args.load.timeout;
         let mut load = load_plan(&args.load, env)?;
         let slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
         let start_at = match args.start_at.as_deref() {

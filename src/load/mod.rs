@@ -3,7 +3,7 @@
 //! A run is `threads` OS threads, each a current-thread tokio runtime running its share
 //! of the `concurrency` connections as local tasks, so a thread's connections share one
 //! [`Recorder`] without locks. Every connection runs the same worker loop; the models
-//! differ only in the [`Schedule`] that hands out tickets: closed-loop tickets are "go
+//! differ only in the `Schedule` that hands out tickets: closed-loop tickets are "go
 //! now", open-model tickets carry the time the request was due, from which latency is
 //! measured (coordinated omission corrected, as in wrk2); each thread's one pacer
 //! releases them when due. [`RunHandle::run_until`] supervises a run: deadline, grace,

@@ -23,7 +23,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_prefixed(path, bytes, TEMP_PREFIX)
 }
 
-/// [`write`], its temporary file named `PREFIX…`, so that its owner can recognise (and
+/// [`write()`], its temporary file named `PREFIX…`, so that its owner can recognise (and
 /// remove) one a crash left behind.
 pub fn write_prefixed(path: &Path, bytes: &[u8], prefix: &str) -> anyhow::Result<()> {
     match std::fs::metadata(path) {
@@ -163,6 +163,11 @@ fn write_atomic(
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("writing {}", path.display()))?;
+    // The rename itself is durable only once the directory is: state that decides a
+    // release must survive a power cut, not just a crash.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 

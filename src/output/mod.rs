@@ -1,5 +1,5 @@
 //! Where bytes go. Renderers return bytes; this module alone decides how they reach
-//! the terminal ([`console`]) or a file ([`file`]), so that a closed pipe, a full disk
+//! the terminal ([`console`]) or a file ([`mod@file`]), so that a closed pipe, a full disk
 //! or a device path behaves the same for every command.
 
 pub mod console;

@@ -209,6 +209,13 @@ impl<'a> Driver<'a> {
         self.emit(EventKind::Started { revision, resumed })
             .await
             .map_err(|e| self.journal_failed(e, None))?;
+        // An abort journaled while no process drove the ramp (or just before it was
+        // killed) is acted on first.
+        if self.journal.pending_abort() {
+            self.aborted.store(true, Ordering::Release);
+            let step = self.touched().then_some(self.journal.state.step);
+            return Err(self.on_stop(step).await);
+        }
         match self.state().phase {
             Phase::RollingBack | Phase::RollbackFailed => {
                 let why = match &self.journal.state.intent {
@@ -309,9 +316,7 @@ impl<'a> Driver<'a> {
         let Some(pause) = self.journal.state.pause.clone() else {
             return Ok(());
         };
-        self.wait_for_approval(&pause).await?;
-        self.after_approval(pause.kind);
-        Ok(())
+        self.wait_for_approval(&pause).await
     }
 
     fn after_approval(&mut self, kind: PauseKind) {
@@ -350,6 +355,9 @@ impl<'a> Driver<'a> {
                 self.plan.revision.clone().unwrap_or_default(),
             ),
         ];
+        if self.stop.is_cancelled() {
+            return Err(self.on_stop(Some(step)).await);
+        }
         let cmd = self.plan.commands.set_weight_for(weight);
         let set = shell::run(&cmd, &env, None, self.plan.commands.timeout, &self.stop, 0).await;
         let (ok, interrupted, described) = (set.ok(), set.interrupted, set.describe());
@@ -521,9 +529,7 @@ impl<'a> Driver<'a> {
         })
         .await
         .map_err(|e| self.journal_failed(e, None))?;
-        self.wait_for_approval(&pause).await?;
-        self.after_approval(kind);
-        Ok(())
+        self.wait_for_approval(&pause).await
     }
 
     async fn wait_for_approval(&mut self, pause: &Pause) -> Flow {
@@ -551,6 +557,8 @@ impl<'a> Driver<'a> {
                         pause: Some(id),
                         ..
                     } if id == pause.id => {
+                        // The approval's effect is journaled with the Approved event.
+                        self.after_approval(pause.kind);
                         let state = self.state();
                         state.pause = None;
                         state.phase = Phase::Stepping;
@@ -579,18 +587,15 @@ impl<'a> Driver<'a> {
             return self.interrupted(step).await;
         }
         let during = self.journal.state.phase.describe().to_string();
-        let control = Control {
-            action: Action::Abort,
-            at: crate::time::now_millis(),
-            pause: None,
-        };
-        let state = self.state();
-        if !state.control[state.control_seen..]
-            .iter()
-            .any(|c| c.action == Action::Abort)
-        {
-            state.control.push(control);
+        self.journal.refresh_control();
+        if !self.journal.pending_abort() {
+            self.state().control.push(Control {
+                action: Action::Abort,
+                at: crate::time::now_millis(),
+                pause: None,
+            });
         }
+        let state = self.state();
         state.control_seen = state.control.len();
         let _ = self
             .emit(EventKind::Aborted {

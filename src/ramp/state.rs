@@ -13,8 +13,8 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,9 @@ pub struct Control {
 pub struct RampState {
     pub format: String,
     pub version: u32,
+    /// This ramp's identity: approvals written for another ramp in the same file (one
+    /// that ended, then was restarted) are never merged into this one.
+    pub id: String,
     pub revision: Option<String>,
     /// The ramp's flags as the command resolved them, with secrets redacted by type
     /// (header values, the token): what a resume rebuilds the plan from.
@@ -328,12 +331,21 @@ fn write_lock(path: &Path) -> Result<Held, StateError> {
         .ok_or_else(|| write_err(&wlock, "its write lock stayed held for 10 s"))
 }
 
-fn write(path: &Path, state: &RampState) -> Result<u64, StateError> {
+/// Which write of the file is on disk: inode, modification time (ns) and size. Every
+/// write replaces the file (a new inode, a new time), so another process's write shows
+/// as another stamp; an inode number alone could come back after a rename.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Stamp(u64, i64, i64, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp(m.ino(), m.mtime(), m.mtime_nsec(), m.size()))
+}
+
+fn write(path: &Path, state: &RampState) -> Result<Stamp, StateError> {
     crate::output::file::write(path, &crate::output::file::json_bytes(state))
         .map_err(|e| write_err(path, format!("{e:#}")))?;
-    std::fs::metadata(path)
-        .map(|m| m.ino())
-        .map_err(|e| write_err(path, e))
+    stamp(path).ok_or_else(|| write_err(path, "it vanished after it was written"))
 }
 
 /// Applies `change` to the file under the write lock (for approve and abort): the
@@ -362,11 +374,14 @@ pub fn update<T>(
 pub struct Journal {
     path: Option<PathBuf>,
     _run_lock: Option<Held>,
-    /// The inode of the file as this process last wrote it: another inode means
-    /// another process wrote it (an approve or abort).
-    written: Arc<AtomicU64>,
-    /// The inode last read for approvals (not re-read until it changes again).
-    checked: u64,
+    /// The file as this process last wrote it: another stamp means another process
+    /// wrote it (an approve or abort).
+    written: Arc<Mutex<Stamp>>,
+    /// The stamp last read for approvals (not re-read until it changes again).
+    checked: Stamp,
+    /// Set when an abort reached the state by any way (a merge on save, a poll), for
+    /// the watcher that stops the ramp.
+    abort_heard: Arc<AtomicBool>,
     pub state: RampState,
 }
 
@@ -384,8 +399,9 @@ impl Journal {
         Ok(Journal {
             path: Some(path.to_path_buf()),
             _run_lock: Some(lock),
-            written: Arc::new(AtomicU64::new(0)),
-            checked: 0,
+            written: Arc::default(),
+            checked: Stamp::default(),
+            abort_heard: Arc::default(),
             state,
         })
     }
@@ -394,8 +410,9 @@ impl Journal {
         Journal {
             path: None,
             _run_lock: None,
-            written: Arc::new(AtomicU64::new(0)),
-            checked: 0,
+            written: Arc::default(),
+            checked: Stamp::default(),
+            abort_heard: Arc::default(),
             state,
         }
     }
@@ -412,28 +429,53 @@ impl Journal {
         };
         let wlock = write_lock(&path)?;
         self.merge_control(&path);
-        let ino = write(&path, &self.state)?;
-        self.written.store(ino, Ordering::Release);
+        let written = write(&path, &self.state)?;
+        *self.written.lock().unwrap_or_else(|p| p.into_inner()) = written;
         drop(wlock);
         Ok(())
     }
 
+    /// Takes the approvals and aborts another process appended for this ramp.
     fn merge_control(&mut self, path: &Path) {
-        if let Ok(Some(on_disk)) = read(path) {
-            if on_disk.control.len() > self.state.control.len()
-                && on_disk.control.starts_with(&self.state.control)
-            {
-                self.state.control = on_disk.control;
-            }
+        let Ok(Some(on_disk)) = read(path) else {
+            return;
+        };
+        if on_disk.id != self.state.id
+            || on_disk.control.len() <= self.state.control.len()
+            || !on_disk.control.starts_with(&self.state.control)
+        {
+            return;
         }
+        let seen = self.state.control_seen;
+        self.state.control = on_disk.control;
+        if self.state.control[seen..]
+            .iter()
+            .any(|c| c.action == Action::Abort)
+        {
+            self.abort_heard.store(true, Ordering::Release);
+        }
+    }
+
+    /// Merges what others appended, whoever wrote last (before acting on an abort).
+    pub fn refresh_control(&mut self) {
+        if let Some(path) = self.path.clone() {
+            self.merge_control(&path);
+        }
+    }
+
+    /// An abort journaled for this ramp that it has not acted on yet.
+    pub fn pending_abort(&self) -> bool {
+        self.state.control[self.state.control_seen.min(self.state.control.len())..]
+            .iter()
+            .any(|c| c.action == Action::Abort)
     }
 
     /// Re-reads approvals and aborts written by other processes (only when another
     /// process wrote the file) and returns those not yet acted on.
     pub fn poll_control(&mut self) -> Vec<Control> {
         if let Some(path) = self.path.clone() {
-            if let Some(ino) = written_by_another(&path, &self.written, self.checked) {
-                self.checked = ino;
+            if let Some(s) = written_by_another(&path, &self.written, self.checked) {
+                self.checked = s;
                 self.merge_control(&path);
             }
         }
@@ -447,45 +489,54 @@ impl Journal {
     pub fn abort_watch(&self) -> Option<AbortWatch> {
         Some(AbortWatch {
             path: self.path.clone()?,
+            id: self.state.id.clone(),
             written: self.written.clone(),
-            checked: 0,
-            known: self.state.control.len(),
+            heard: self.abort_heard.clone(),
+            checked: Stamp::default(),
+            known: self.state.control_seen,
         })
     }
 }
 
-/// The file's inode when another process wrote it since `written` and it was not
+/// The file's stamp when another process wrote it since `written` and it was not
 /// read at `checked` already.
-fn written_by_another(path: &Path, written: &AtomicU64, checked: u64) -> Option<u64> {
-    let ino = std::fs::metadata(path).ok()?.ino();
-    (ino != written.load(Ordering::Acquire) && ino != checked).then_some(ino)
+fn written_by_another(path: &Path, written: &Mutex<Stamp>, checked: Stamp) -> Option<Stamp> {
+    let now = stamp(path)?;
+    let mine = *written.lock().unwrap_or_else(|p| p.into_inner());
+    (now != mine && now != checked).then_some(now)
 }
 
-/// Looks for a new abort in the state file, cheaply: the file is read only when its
-/// inode is not the one the ramp wrote last.
+/// Looks for a new abort, cheaply: one the journal merged while saving, or one in the
+/// file, which is read only when another process wrote it.
 pub struct AbortWatch {
     path: PathBuf,
-    written: Arc<AtomicU64>,
-    checked: u64,
+    id: String,
+    written: Arc<Mutex<Stamp>>,
+    heard: Arc<AtomicBool>,
+    checked: Stamp,
     known: usize,
 }
 
 impl AbortWatch {
     pub fn aborted(&mut self) -> bool {
-        let Some(ino) = written_by_another(&self.path, &self.written, self.checked) else {
+        if self.heard.load(Ordering::Acquire) {
+            return true;
+        }
+        let Some(s) = written_by_another(&self.path, &self.written, self.checked) else {
             return false;
         };
-        self.checked = ino;
+        self.checked = s;
         let Ok(Some(on_disk)) = read(&self.path) else {
             return false;
         };
-        let abort = on_disk
+        if on_disk.id != self.id {
+            return false;
+        }
+        on_disk
             .control
             .iter()
             .skip(self.known)
-            .any(|c| c.action == Action::Abort);
-        self.known = on_disk.control.len();
-        abort
+            .any(|c| c.action == Action::Abort)
     }
 }
 
@@ -500,6 +551,7 @@ pub fn fresh(
     RampState {
         format: FORMAT.into(),
         version: VERSION,
+        id: crate::sign::random_id(),
         revision,
         plan,
         header_names,

@@ -6,6 +6,7 @@ mod metrics;
 mod routes;
 
 pub use faults::{Faults, ScheduledRate};
+pub use routes::ROUTES;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -57,6 +58,10 @@ pub struct ServeOptions {
     pub csp: bool,
     /// Secret for /api/stripe/webhook signatures (STRIPE_SIGNING_SECRET).
     pub signing_secret: Option<Vec<u8>>,
+    /// `--admin`: the token `/admin/faults` requires (header `X-Golive-Admin`);
+    /// `None`: the admin routes answer 404. A token, not the peer's address, decides:
+    /// a reverse proxy on the same host makes every peer look like loopback.
+    pub admin_token: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -68,8 +73,17 @@ impl Default for ServeOptions {
             health: HealthMode::Ok,
             csp: true,
             signing_secret: None,
+            admin_token: None,
         }
     }
+}
+
+/// The header that carries the admin token.
+pub const ADMIN_HEADER: &str = "x-golive-admin";
+
+/// A fresh admin token.
+pub fn new_admin_token() -> String {
+    crate::sign::random_id()
 }
 
 /// Shared server state: options, the live fault knobs and counters for /metrics.
@@ -132,14 +146,11 @@ pub async fn serve_with(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        // The admin endpoint answers loopback peers only, whatever --bind says.
-        let admin = peer.ip().is_loopback();
+        let _ = peer;
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move {
-                    Ok::<_, std::convert::Infallible>(routes::handle(&state, req, admin).await)
-                }
+                async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
             });
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)

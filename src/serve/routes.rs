@@ -27,11 +27,42 @@ fn json(status: StatusCode, body: &'static str) -> Resp {
     r
 }
 
-pub(crate) async fn handle(state: &State, req: Request<Incoming>, admin: bool) -> Resp {
+/// Every route the server answers, for `golive serve --help` and its tests.
+pub const ROUTES: &[(&str, &str)] = &[
+    (
+        "GET /",
+        "a page (with a Content-Security-Policy unless --no-csp)",
+    ),
+    (
+        "GET /health",
+        "{\"status\":\"ok\"} (or degraded, or 503 with --health)",
+    ),
+    (
+        "GET /health/live, /health/ready, /health/startup",
+        "Kubernetes-style probes",
+    ),
+    ("GET /api/auth/csrf, /api/security/csrf", "a CSRF token"),
+    ("GET /api/notify/outbox", "the notification outbox (empty)"),
+    (
+        "POST /api/stripe/webhook",
+        "verifies Stripe-Signature with STRIPE_SIGNING_SECRET",
+    ),
+    (
+        "GET /metrics",
+        "Prometheus text: requests by status, latency histogram",
+    ),
+    (
+        "GET|POST /admin/faults?error_rate=R&latency=D",
+        "only with --admin, and the X-Golive-Admin token it prints",
+    ),
+    ("anything else", "404"),
+];
+
+pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Resp {
     let n = state.count_request();
     match req.uri().path() {
         "/metrics" => return metrics(state),
-        "/admin/faults" => return admin_faults(state, &req, admin),
+        "/admin/faults" => return admin_faults(state, &req),
         _ => {}
     }
     let started = Instant::now();
@@ -146,12 +177,20 @@ async fn stripe_webhook(state: &State, req: Request<Incoming>) -> Resp {
 }
 
 /// `GET /admin/faults` shows the knobs; `POST /admin/faults?error_rate=0.2&latency=20ms`
-/// sets them. Loopback peers only: it exists for tests and demos.
-fn admin_faults(state: &State, req: &Request<Incoming>, admin: bool) -> Resp {
-    if !admin {
+/// sets them. Off unless `--admin`, and then only with its token: it exists for tests
+/// and demos, and must not be reachable through a proxy.
+fn admin_faults(state: &State, req: &Request<Incoming>) -> Resp {
+    let Some(token) = &state.opts.admin_token else {
+        return json(StatusCode::NOT_FOUND, r#"{"error":"not found"}"#);
+    };
+    let given = req
+        .headers()
+        .get(super::ADMIN_HEADER)
+        .map(HeaderValue::as_bytes);
+    if !given.is_some_and(|g| same_secret(g, token.as_bytes())) {
         return json(
             StatusCode::FORBIDDEN,
-            r#"{"error":"admin is loopback only"}"#,
+            r#"{"error":"the X-Golive-Admin header must carry the token golive serve --admin printed"}"#,
         );
     }
     match *req.method() {
@@ -170,6 +209,11 @@ fn admin_faults(state: &State, req: &Request<Incoming>, admin: bool) -> Resp {
     })
     .to_string();
     owned_json(StatusCode::OK, body)
+}
+
+/// Equal, in a time that does not depend on where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn owned_json(status: StatusCode, body: String) -> Resp {
