@@ -456,7 +456,11 @@ fn envcheck_finds_missing_variables_and_masks_secrets() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("API_SECRET_KEY=****"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("API_SECRET_KEY=set (20 chars)"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("postgres://app:****@db:5432/app"),
         "{}",

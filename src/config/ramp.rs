@@ -393,4 +393,105 @@ mod tests {
         ])
         .contains("--state"));
     }
+
+    fn args(argv: &[&str]) -> RampArgs {
+        let cli = Cli::try_parse_from(["golive", "ramp"].iter().chain(argv)).unwrap();
+        let Command::Ramp(args) = cli.command else {
+            unreachable!()
+        };
+        *args
+    }
+
+    const BASE: [&str; 5] = [
+        "http://127.0.0.1:1/",
+        "--steps",
+        "5:1h,100:1h",
+        "--set-weight",
+        "echo {weight}",
+    ];
+
+    #[test]
+    fn the_journal_keeps_header_names_and_never_their_values() {
+        let given = args(
+            &[
+                &BASE[..],
+                &["-kH", "Authorization: Bearer s3cret", "--token", "t0ken"],
+            ]
+            .concat(),
+        );
+        let kept = journaled(&given);
+        let text = kept.to_string();
+        assert!(
+            !text.contains("s3cret") && !text.contains("t0ken"),
+            "{text}"
+        );
+        assert!(text.contains("authorization: <not stored>"), "{text}");
+        assert_eq!(kept["client"]["insecure"], true);
+        assert_eq!(kept["resume"], false);
+    }
+
+    fn state_of(given: &RampArgs) -> RampState {
+        let (plan, _) = RampPlan::from_args(given, &|_| None).unwrap();
+        crate::ramp::state::fresh(
+            journaled(given),
+            header_names(given),
+            plan.steps,
+            given.revision.clone(),
+        )
+    }
+
+    #[test]
+    fn resume_rules() {
+        let given = args(&[&BASE[..], &["--revision", "v2"]].concat());
+        let mut s = state_of(&given);
+        assert_eq!(resume_from(&s, None), Ok(ResumeFrom::PreGate));
+        assert!(resume_from(&s, Some("v3"))
+            .unwrap_err()
+            .contains("revision v2"));
+        s.phase = Phase::Stepping;
+        assert_eq!(resume_from(&s, Some("v2")), Ok(ResumeFrom::Step));
+        s.intent = Some(Intent::Rollback {
+            why: "x".into(),
+            at: "t".into(),
+        });
+        assert_eq!(resume_from(&s, None), Ok(ResumeFrom::FinishRollback));
+        s.phase = Phase::RollbackFailed;
+        assert_eq!(resume_from(&s, None), Ok(ResumeFrom::FinishRollback));
+        s.phase = Phase::Paused;
+        s.intent = None;
+        assert!(resume_from(&s, None)
+            .unwrap_err()
+            .contains("no pause recorded"));
+        s.phase = Phase::Promoted;
+        assert!(resume_from(&s, None).unwrap_err().contains("has ended"));
+        s.phase = Phase::Stepping;
+        s.step = 7;
+        assert!(resume_from(&s, None)
+            .unwrap_err()
+            .contains("past its 2 steps"));
+    }
+
+    #[test]
+    fn a_resume_needs_the_same_headers_and_keeps_the_journaled_plan() {
+        let given = args(&[&BASE[..], &["-H", "X-Key: abc", "--json", "a.json"]].concat());
+        let s = state_of(&given);
+        let bare = args(&["--resume", "--state", "s.json"]);
+        assert!(resumed_args(&s, &bare).unwrap_err().contains("x-key"));
+        let again = args(&["--resume", "--state", "s.json", "-H", "X-Key: abc"]);
+        let back = resumed_args(&s, &again).unwrap();
+        assert_eq!(back.request.headers, ["X-Key: abc"]);
+        assert_eq!(back.json.as_deref(), Some(std::path::Path::new("a.json")));
+        assert_eq!(back.steps.as_deref(), Some("5:1h,100:1h"));
+        let other = args(&[
+            "http://elsewhere/",
+            "--resume",
+            "--state",
+            "s.json",
+            "-H",
+            "X-Key: abc",
+        ]);
+        assert!(resumed_args(&s, &other)
+            .unwrap_err()
+            .contains("ramps http://127.0.0.1:1/"));
+    }
 }

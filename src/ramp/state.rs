@@ -211,7 +211,7 @@ impl RampState {
         if self.step >= self.steps.len() {
             return Err(format!(
                 "its step {} is past its {} steps",
-                self.step + 1,
+                self.step.saturating_add(1),
                 self.steps.len()
             ));
         }
@@ -238,8 +238,23 @@ impl RampState {
             _ => {}
         }
         let p = &self.progress;
-        if !p.held_s.is_finite() || p.held_s < 0.0 {
-            return Err("its progress has a negative or infinite hold".into());
+        // Bounds no real ramp comes near, so that no count or duration can overflow.
+        const MANY: u32 = 10_000_000;
+        if !(0.0..1e9).contains(&p.held_s) {
+            return Err("its progress holds a negative or impossible time".into());
+        }
+        if [
+            p.windows,
+            p.passes,
+            p.failures,
+            p.consecutive_failures,
+            p.errors,
+            self.pauses,
+        ]
+        .iter()
+        .any(|n| *n > MANY)
+        {
+            return Err("its counts are impossibly large".into());
         }
         if u64::from(p.passes) + u64::from(p.failures) + u64::from(p.errors) > u64::from(p.windows)
         {
