@@ -14,6 +14,8 @@
 #   scripts/bench-peers.sh                 # 3 rounds x 5 s x every scenario
 #   ROUNDS=5 DURATION=10 RATE=8000 scripts/bench-peers.sh
 #   SCENARIOS="h2m10 h2m100" scripts/bench-peers.sh
+#   GOLIVE_BASE=/path/to/older/golive PEERS="golive-base" SCENARIOS="c50" scripts/bench-peers.sh
+#       # a regression check: another golive build as one more peer, same rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,8 @@ TARGET_CPU=${TARGET_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 OUT=${OUT:-bench-out}
 SCENARIOS=${SCENARIOS:-c1 c50 rate h2m10 h2m100}
+PEERS=${PEERS:-wrk oha h2load}
+GOLIVE_BASE=${GOLIVE_BASE:-}
 h1=""; h2=""
 for s in $SCENARIOS; do case $s in h2*) h2=1 ;; *) h1=1 ;; esac; done
 
@@ -36,11 +40,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 have nginx || apt_install nginx-light || apt_install nginx
-[ -z "$h1" ] || have wrk || apt_install wrk
-have h2load || apt_install nghttp2-client
+case " $PEERS " in *" wrk "*) [ -z "$h1" ] || have wrk || apt_install wrk ;; esac
+case " $PEERS " in *" h2load "*) have h2load || apt_install nghttp2-client ;; esac
 [ -x /usr/bin/time ] || apt_install time
 have taskset || apt_install util-linux
-[ -z "$h1" ] || have oha || cargo install oha --locked
+case " $PEERS " in *" oha "*) [ -z "$h1" ] || have oha || cargo install oha --locked ;; esac
 have python3 || apt_install python3
 
 cargo build --release --locked -q
@@ -90,6 +94,9 @@ for _ in range(100):
 sys.exit("nginx did not come up")
 EOF
 
+golive_bin() { if [ "$1" = golive-base ]; then echo "$GOLIVE_BASE"; else echo "$GOLIVE"; fi; }
+case " $PEERS " in *" golive-base "*) [ -x "$GOLIVE_BASE" ] || { echo "bench-peers: GOLIVE_BASE must name a golive binary" >&2; exit 2; } ;; esac
+
 run() { # tool scenario round
   local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams=""
   local base=$OUT/runs/$scenario.$tool.$round
@@ -101,7 +108,7 @@ run() { # tool scenario round
   local cmd
   if [ -n "$streams" ]; then
     case $tool in
-      golive) cmd=("$GOLIVE" stress "$H2URL" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
+      golive|golive-base) cmd=("$(golive_bin "$tool")" stress "$H2URL" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
                    --no-progress --slo errors==0 --json "$base.json") ;;
       h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$H2URL") ;;
       *) return 0 ;;
@@ -112,7 +119,7 @@ run() { # tool scenario round
     [ -n "$rate" ] || return 0
     cmd=(h2load --h1 -c "$conns" --rps "$((rate / conns))" -t 1 -D "$DURATION" "$URL")
   else case $tool in
-    golive) cmd=("$GOLIVE" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
+    golive|golive-base) cmd=("$(golive_bin "$tool")" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
                  --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"}) ;;
     wrk)    [ -z "$rate" ] || return 0   # wrk has no rate option (wrk2 does)
             cmd=(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$URL") ;;
@@ -128,7 +135,7 @@ run() { # tool scenario round
 echo "bench-peers: nginx on cpu $TARGET_CPU, generators on cpu $GEN_CPU, ${DURATION}s x $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
   for scenario in $SCENARIOS; do
-    for tool in golive wrk oha h2load; do
+    for tool in golive $PEERS; do
       run "$tool" "$scenario" "$round"
     done
   done
@@ -147,7 +154,7 @@ def parse(tool, base):
     text = open(base + ".out").read()
     elapsed, user, sys_, rss_kb = open(base + ".time").read().split()[-4:]
     cpu = float(user) + float(sys_)
-    if tool == "golive":
+    if tool.startswith("golive"):
         r = json.load(open(base + ".json"))["results"]
         n, rps, p50, p99 = r["responses"] + r["errors_total"], r["throughput_rps"], r["latency"]["p50_ms"], r["latency"]["p99_ms"]
     elif tool == "h2load":
@@ -182,9 +189,9 @@ names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthro
 summary, lines = {}, []
 for scenario in [s for s in ["c1", "c50", "rate", "h2m10", "h2m100"] if any(k[0] == s for k in runs)]:
     lines.append(f"\n{names[scenario]} (medians)")
-    lines.append(f"  {'tool':<8}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
+    lines.append(f"  {'tool':<12}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
     med = {}
-    for tool in ["golive", "wrk", "oha", "h2load"]:
+    for tool in ["golive", "golive-base", "wrk", "oha", "h2load"]:
         rs = runs.get((scenario, tool))
         if not rs: continue
         m = {}
@@ -192,8 +199,8 @@ for scenario in [s for s in ["c1", "c50", "rate", "h2m10", "h2m100"] if any(k[0]
             vals = [r[k] for r in rs if r[k] is not None]
             m[k] = statistics.median(vals) if vals else float("nan")
         med[tool] = m
-        lines.append(f"  {tool:<8}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}")
-    for peer in ["wrk", "oha", "h2load"]:
+        lines.append(f"  {tool:<12}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}")
+    for peer in ["golive-base", "wrk", "oha", "h2load"]:
         if "golive" in med and peer in med:
             g, p = med["golive"], med[peer]
             lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "

@@ -364,6 +364,13 @@ pub struct LoadArgs {
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "http2")]
     pub streams: u32,
 
+    /// Count a request that met a kept-alive connection the server had just closed
+    /// (no response byte before the close) as a reset, as wrk does. By default golive
+    /// sends an idempotent request once more on a new connection, as browsers and curl
+    /// do, and counts it as retried (its latency keeps the retry's cost).
+    #[arg(long)]
+    pub no_retry: bool,
+
     /// HTTP/1.1 client for the load: lean (golive's own; one write per request, no
     /// per-request allocations) or hyper.
     #[arg(long, value_name = "CLIENT", default_value = "lean", conflicts_with = "http2", value_parser = PossibleValuesParser::new(["lean", "hyper"]).map(|s| s.parse::<crate::http::H1Client>().expect("listed")))]

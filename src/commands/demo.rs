@@ -76,6 +76,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         shard: Shard::default(),
         start_at: None,
         streams: 1,
+        retry_idle_close: true,
     };
     let open = LoadPlan {
         concurrency: 20,
@@ -177,6 +178,7 @@ fn ramp_plan(url: &str) -> RampPlan {
         shard: Shard::default(),
         start_at: None,
         streams: 1,
+        retry_idle_close: true,
     };
     let slos = |exprs: &[&str]| -> Vec<Slo> {
         exprs

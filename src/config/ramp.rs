@@ -61,6 +61,7 @@ impl RampPlan {
                 shard: Shard::default(),
                 start_at: None,
                 streams: 1,
+                retry_idle_close: !args.load.no_retry,
             },
             slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
             abort_on_fail: false,
@@ -145,6 +146,7 @@ impl RampPlan {
             inject_lag: None,
             shard: Shard::default(),
             start_at: None,
+            retry_idle_close: true,
         };
         Ok(RampPlan {
             pre: None,

@@ -210,6 +210,7 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         shard: Shard::default(),
         start_at: None,
         streams: args.streams,
+        retry_idle_close: !args.no_retry,
     })
 }
 

@@ -61,6 +61,7 @@ impl StressPlan {
             inject_lag: None,
             shard: crate::load::Shard::default(),
             start_at: None,
+            retry_idle_close: true,
         };
         StressPlan::simple_get(Target::parse(url).expect("a test URL"), load, Vec::new())
     }
@@ -111,6 +112,10 @@ pub struct RunSettings {
     /// and in results from before the choice existed (those were hyper's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub h1_client: Option<H1Client>,
+    /// Whether a request that met an idle close was sent once more (`--no-retry`:
+    /// false; always false for methods that are not idempotent).
+    #[serde(default)]
+    pub retry_idle_close: bool,
     pub insecure: bool,
     /// Names of the headers sent.
     pub headers: Vec<String>,
@@ -283,6 +288,10 @@ fn settings(plan: &StressPlan) -> RunSettings {
         http2: plan.client.http2,
         streams: p.streams.max(1),
         h1_client: (!plan.client.http2).then_some(plan.client.h1_client),
+        retry_idle_close: p.retry_idle_close
+            && plan.template.is_idempotent()
+            && !plan.client.http2
+            && !plan.client.h1_client.eq(&H1Client::Hyper),
         insecure: plan.client.insecure,
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),

@@ -24,6 +24,19 @@ const MAX_HEAD: usize = 8192 + 4096 * 100;
 const MAX_LINE: usize = 8192;
 /// Room kept free for each read; bodies are dropped, so the buffer stays this size.
 const READ_ROOM: usize = 16 * 1024;
+/// Requests longer than this are sent while watching for an early response (a 413
+/// before the body is all read): shorter ones fit the socket's buffers at once.
+const WATCH_ABOVE: usize = 64 * 1024;
+
+/// What the exchange needs to know of the request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sent {
+    /// HEAD: the response has no body whatever its headers say.
+    pub head: bool,
+    /// The request said `Connection: close`: the connection is not reused (RFC 9112
+    /// §9.6), whatever the server answers.
+    pub close: bool,
+}
 
 /// One HTTP/1.1 connection of a load worker.
 pub struct H1Conn {
@@ -31,6 +44,13 @@ pub struct H1Conn {
     buf: BytesMut,
     /// The last response was read to its end and the server keeps the connection.
     reusable: bool,
+    /// Responses read to their end on this connection.
+    served: u64,
+    /// Response bytes read in the current exchange.
+    received: u64,
+    /// The last exchange failed on a kept-alive connection before a byte of a response
+    /// came back: the server closed it while idle, so the request may be sent again.
+    idle_closed: bool,
 }
 
 /// How the response body ends (RFC 9112 §6.3).
@@ -66,7 +86,15 @@ impl H1Conn {
             io,
             buf: BytesMut::with_capacity(READ_ROOM),
             reusable: true,
+            served: 0,
+            received: 0,
+            idle_closed: false,
         }
+    }
+
+    /// Whether the last failure was an idle close (see [`H1Conn::exchange`]).
+    pub fn idle_closed(&self) -> bool {
+        self.idle_closed
     }
 
     /// The connection cannot carry another request: the server said close, a response
@@ -90,29 +118,87 @@ impl H1Conn {
     }
 
     /// Sends `request` (a whole encoded request) and reads the response to its end.
-    /// `head_request`: the request was HEAD, so the response has no body whatever its
-    /// headers say.
-    pub async fn exchange(
-        &mut self,
-        request: &[u8],
-        head_request: bool,
-    ) -> Result<Exchange, ErrorKind> {
+    /// A failure on a kept-alive connection before any response byte (EOF or reset:
+    /// the server closed it while idle, as the request went out) sets
+    /// [`H1Conn::idle_closed`], so that the caller may send the request again.
+    pub async fn exchange(&mut self, request: &[u8], sent: Sent) -> Result<Exchange, ErrorKind> {
+        let reused = self.served > 0;
+        let result = self.exchange_once(request, sent).await;
+        self.idle_closed = reused && self.received == 0 && result == Err(ErrorKind::Reset);
+        if result.is_ok() {
+            self.served += 1;
+        }
+        result
+    }
+
+    async fn exchange_once(&mut self, request: &[u8], sent: Sent) -> Result<Exchange, ErrorKind> {
         // Until this response is read to its end, the connection is in an unknown state.
         self.reusable = false;
+        self.received = 0;
         self.buf.clear();
-        self.io.write_all(request).await.map_err(|e| io_kind(&e))?;
-        self.io.flush().await.map_err(|e| io_kind(&e))?;
-        let head = self.read_head(head_request).await?;
+        let early = match self.send(request).await {
+            Ok(early) => early,
+            Err(e) => {
+                // RFC 9112 §9.5: the server may have answered (413, 431) and closed
+                // before reading the whole request; that answer, if it came, is the
+                // response.
+                if self.buf.is_empty() && self.fill().await.is_err() {
+                    return Err(io_kind(&e));
+                }
+                true
+            }
+        };
+        let head = self.read_head(sent.head).await?;
         let body_bytes = match head.framing {
             Framing::Length(n) => self.read_length(n).await?,
             Framing::Chunked => self.read_chunked().await?,
             Framing::UntilClose => self.read_to_close().await?,
         };
-        self.reusable = !head.close && head.framing != Framing::UntilClose;
+        // Bytes after the response's end (a longer body than stated, a body after a
+        // 204, a response nobody asked for): the connection is out of step; close it.
+        let in_step = self.buf.is_empty();
+        self.reusable =
+            !head.close && head.framing != Framing::UntilClose && !sent.close && !early && in_step;
         Ok(Exchange {
             status: head.status,
             body_bytes,
         })
+    }
+
+    /// Writes the request. A long one goes out while golive watches for a response
+    /// that comes before the request is all sent (RFC 9112 §9.5: a 413 and a close);
+    /// `Ok(true)` when one did, and the rest of the request was not sent.
+    async fn send(&mut self, request: &[u8]) -> std::io::Result<bool> {
+        if request.len() <= WATCH_ABOVE {
+            self.io.write_all(request).await?;
+            self.io.flush().await?;
+            return Ok(false);
+        }
+        let H1Conn { io, buf, .. } = self;
+        let (mut rd, mut wr) = tokio::io::split(io);
+        let mut written = 0;
+        loop {
+            tokio::select! {
+                w = wr.write(&request[written..]) => {
+                    match w? {
+                        0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                        n => written += n,
+                    }
+                    if written == request.len() {
+                        wr.flush().await?;
+                        return Ok(false);
+                    }
+                }
+                r = rd.read_buf(buf) => {
+                    if r? == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
+                    if response_begins(buf) {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
     }
 
     /// Reads more into the buffer; `Reset` if the server closed first.
@@ -127,10 +213,13 @@ impl H1Conn {
         if self.buf.capacity() - self.buf.len() < READ_ROOM / 4 {
             self.buf.reserve(READ_ROOM);
         }
-        self.io
+        let n = self
+            .io
             .read_buf(&mut self.buf)
             .await
-            .map_err(|e| io_kind(&e))
+            .map_err(|e| io_kind(&e))?;
+        self.received += n as u64;
+        Ok(n)
     }
 
     async fn read_head(&mut self, head_request: bool) -> Result<Head, ErrorKind> {
@@ -181,31 +270,60 @@ impl H1Conn {
     }
 }
 
+/// Whether `buf` holds the start of a final response (interim ones skipped), or bytes
+/// that cannot be one: either way the request need not be sent further.
+fn response_begins(buf: &[u8]) -> bool {
+    let mut at = 0;
+    loop {
+        match parse_head(&buf[at..], false) {
+            Ok(Parsed::Interim(len)) => at += len,
+            Ok(Parsed::Partial) => return false,
+            Ok(Parsed::Final(_)) | Err(_) => return true,
+        }
+    }
+}
+
 fn parse_head(buf: &[u8], head_request: bool) -> Result<Parsed, ErrorKind> {
     // Left uninitialised: zeroing 100 headers per response was a measurable share of
     // the whole exchange.
     let mut headers = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut []);
-    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
-        &mut resp,
-        buf,
-        &mut headers,
-    );
+    // RFC 9112 §5.2: a user agent replaces an obs-fold with spaces; the framing
+    // headers are read token by token, so a fold is whitespace there.
+    let parsed = httparse::ParserConfig::default()
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .parse_response_with_uninit_headers(&mut resp, buf, &mut headers);
     let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
         Err(_) => return Err(ErrorKind::Malformed),
     };
+    // The same verdict whatever the segmentation: a head over the cap that arrived in
+    // one read is refused as one that arrived in several would be.
+    if len > MAX_HEAD {
+        return Err(ErrorKind::Malformed);
+    }
     let status = resp.code.unwrap_or_default();
+    // RFC 9110 §15: a status code is three digits, 100 to 599 meaningful; below 100
+    // it is no status at all.
+    if status < 100 {
+        return Err(ErrorKind::Malformed);
+    }
     if (100..200).contains(&status) && status != 101 {
         return Ok(Parsed::Interim(len));
     }
     let http10 = resp.version == Some(0);
-    let mut close = http10;
+    // RFC 9112 §6.3 rule 1: HEAD, 1xx, 204 and 304 responses end at the head, whatever
+    // their Content-Length says (valid or not).
+    let bodiless = head_request || status == 204 || status == 304 || status == 101;
+    let (mut saw_close, mut saw_keep_alive) = (false, false);
     let mut length: Option<u64> = None;
     let mut transfer: Option<bool> = None;
     for h in resp.headers.iter() {
         if h.name.eq_ignore_ascii_case("content-length") {
+            if bodiless {
+                continue;
+            }
             let n = content_length(h.value).ok_or(ErrorKind::Malformed)?;
             if length.is_some_and(|l| l != n) {
                 return Err(ErrorKind::Malformed);
@@ -217,15 +335,15 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Parsed, ErrorKind> {
             transfer = Some(last.eq_ignore_ascii_case(b"chunked"));
         } else if h.name.eq_ignore_ascii_case("connection") {
             for token in tokens(h.value) {
-                if token.eq_ignore_ascii_case(b"close") {
-                    close = true;
-                } else if http10 && token.eq_ignore_ascii_case(b"keep-alive") {
-                    close = false;
-                }
+                saw_close |= token.eq_ignore_ascii_case(b"close");
+                saw_keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
             }
         }
     }
-    let framing = if head_request || status == 204 || status == 304 || status == 101 {
+    // RFC 9112 §9.6: `close` wins over any keep-alive, in any order; HTTP/1.0 is
+    // persistent only when it says keep-alive.
+    let close = saw_close || (http10 && !saw_keep_alive);
+    let framing = if bodiless {
         Framing::Length(0)
     } else {
         match (transfer, length) {
@@ -235,14 +353,15 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Parsed, ErrorKind> {
             (None, None) => Framing::UntilClose,
         }
     };
-    // Both lengths at once may be response splitting (RFC 9112 §6.3): the body is read
-    // as chunked, but the connection is not trusted with another request.
-    let ambiguous = transfer.is_some() && length.is_some();
+    // Both lengths at once may be response splitting (RFC 9112 §6.3), and HTTP/1.0
+    // with Transfer-Encoding is faulty framing (§6.1): the body is read as the
+    // encoding says, but the connection is not trusted with another request.
+    let suspect = (transfer.is_some() && length.is_some()) || (http10 && transfer.is_some());
     Ok(Parsed::Final(Head {
         status,
         len,
         framing,
-        close: close || ambiguous || status == 101,
+        close: close || suspect || status == 101,
     }))
 }
 
@@ -254,8 +373,12 @@ fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|t| !t.is_empty())
 }
 
-/// `12`, or a list of equal values (`12, 12`) as some proxies send; anything else is
-/// malformed.
+/// The largest length a response may state, as hyper: two below `u64::MAX`, so that a
+/// length no body can have is malformed, not a wait for bytes that never come.
+const MAX_LENGTH: u64 = u64::MAX - 2;
+
+/// `12`, or a list of equal values (`12, 12`) as some proxies send (RFC 9110 §8.6);
+/// anything else is malformed.
 fn content_length(value: &[u8]) -> Option<u64> {
     let mut found = None;
     for t in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
@@ -263,7 +386,7 @@ fn content_length(value: &[u8]) -> Option<u64> {
             return None;
         }
         let n: u64 = std::str::from_utf8(t).ok()?.parse().ok()?;
-        if found.is_some_and(|f| f != n) {
+        if n > MAX_LENGTH || found.is_some_and(|f| f != n) {
             return None;
         }
         found = Some(n);
@@ -330,9 +453,15 @@ impl Chunked {
                     let Some(line) = line_end(buf)? else {
                         return Ok(false);
                     };
-                    let blank = buf[..line].trim_ascii().is_empty();
+                    // A field line, or the empty line that ends the message; RFC 9112
+                    // §2.2 lets a recipient take a bare LF as a line's end here.
+                    let content = buf[..line].strip_suffix(b"\r").unwrap_or(&buf[..line]);
+                    let end = content.is_empty();
+                    if !end && !is_field_line(content) {
+                        return Err(ErrorKind::Malformed);
+                    }
                     buf.advance(line + 1);
-                    if blank {
+                    if end {
                         return Ok(true);
                     }
                 }
@@ -341,21 +470,44 @@ impl Chunked {
     }
 }
 
-/// Where the current line's `\n` is, if it has arrived.
+/// Where the current line's `\n` is, if it has arrived. A line longer than
+/// [`MAX_LINE`] is malformed whether its end has arrived or not: the verdict must not
+/// depend on how the bytes were cut into reads.
 fn line_end(buf: &[u8]) -> Result<Option<usize>, ErrorKind> {
-    match buf.iter().position(|&b| b == b'\n') {
+    let window = &buf[..buf.len().min(MAX_LINE + 1)];
+    match window.iter().position(|&b| b == b'\n') {
+        Some(i) if i > MAX_LINE => Err(ErrorKind::Malformed),
         Some(i) => Ok(Some(i)),
         None if buf.len() > MAX_LINE => Err(ErrorKind::Malformed),
         None => Ok(None),
     }
 }
 
-/// The hex size at the start of a chunk line; extensions after `;` are ignored.
+/// `name: value` with a token for a name (RFC 9110 §5.1), as a trailer line must be.
+fn is_field_line(line: &[u8]) -> bool {
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon > 0
+        && line[..colon]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b))
+}
+
+/// The size of a chunk line, strictly as RFC 9112 §7.1 writes it: hex digits (leading
+/// zeros allowed), then optional extensions after `;` (whitespace allowed before it),
+/// then CRLF. Signs, leading blanks and a bare LF are malformed.
 fn chunk_size(line: &[u8]) -> Result<u64, ErrorKind> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let hex = line.split(|&b| b == b';').next().unwrap_or_default();
-    let hex = hex.trim_ascii();
-    if hex.is_empty() || hex.len() > 15 {
+    let line = line.strip_suffix(b"\r").ok_or(ErrorKind::Malformed)?;
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let (hex, rest) = line.split_at(digits);
+    let rest = rest.trim_ascii_start();
+    if hex.is_empty() || !(rest.is_empty() || rest[0] == b';') {
+        return Err(ErrorKind::Malformed);
+    }
+    let significant = &hex[hex.iter().take_while(|&&b| b == b'0').count()..];
+    // At most 15 significant digits: a chunk can be no larger than 2^60 bytes here.
+    if significant.len() > 15 {
         return Err(ErrorKind::Malformed);
     }
     let text = std::str::from_utf8(hex).map_err(|_| ErrorKind::Malformed)?;
@@ -458,12 +610,67 @@ mod tests {
     }
 
     #[test]
+    fn chunk_lines_are_read_as_rfc_9112_writes_them() {
+        assert_eq!(chunk_size(b"0000000000000005\r"), Ok(5));
+        assert_eq!(chunk_size(b"a ;ext=\"x y\"\r"), Ok(10));
+        for bad in [
+            &b"+5\r"[..],
+            b" 5\r",
+            b"5",
+            b"5 x\r",
+            b"\r",
+            b"1000000000000000\r",
+        ] {
+            assert_eq!(chunk_size(bad), Err(ErrorKind::Malformed), "{bad:?}");
+        }
+        let mut long = vec![b'5'; 1];
+        long.extend(std::iter::repeat_n(b';', MAX_LINE + 10));
+        long.extend(b"\r\n");
+        assert_eq!(line_end(&long), Err(ErrorKind::Malformed));
+    }
+
+    #[test]
+    fn bodiless_responses_ignore_their_length_and_close_wins() {
+        for raw in [
+            "HTTP/1.1 204 No Content\r\nContent-Length: abc\r\n\r\n",
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n",
+        ] {
+            assert_eq!(head(raw).framing, Framing::Length(0), "{raw:?}");
+        }
+        assert!(
+            head("HTTP/1.0 200 OK\r\nConnection: close, keep-alive\r\nContent-Length: 0\r\n\r\n")
+                .close
+        );
+        assert!(head("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").close);
+        let h =
+            head("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!((h.framing, h.close), (Framing::Chunked, true));
+        assert_eq!(
+            parse_head(b"HTTP/1.1 099 Odd\r\n\r\n", false),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(
+            parse_head(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n",
+                false
+            ),
+            Err(ErrorKind::Malformed)
+        );
+        let folded = head(
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive,\r\n close\r\nContent-Length: 0\r\n\r\n",
+        );
+        assert!(folded.close, "an obs-fold is whitespace");
+    }
+
+    #[test]
     fn bad_chunks_are_malformed() {
         for raw in [
             &b"zz\r\n"[..],
             b"5\r\nhelloXX",
             b"\r\n",
             b"1000000000000000\r\n",
+            b"5\nhello\r\n",
+            b"0\r\n \r\n",
         ] {
             let mut buf = BytesMut::from(raw);
             assert_eq!(

@@ -15,7 +15,7 @@ mod tls;
 
 pub use connect::{ClientOptions, Conn, Connector, H1Client, SharedH2};
 pub use exchange::{exchange, fetch, Fetched};
-pub use h1::H1Conn;
+pub use h1::{H1Conn, Sent};
 pub use response::{classify, Exchange};
 pub use setup::SetupError;
 pub use target::{Scheme, Target, TargetError};

@@ -75,6 +75,8 @@ pub struct RequestTemplate {
     body: Bytes,
     /// The whole HTTP/1.1 request, encoded once for the load path (empty for HTTP/2).
     http1: Bytes,
+    /// The request says `Connection: close` (the user's -H).
+    closes: bool,
 }
 
 impl RequestTemplate {
@@ -118,13 +120,41 @@ impl RequestTemplate {
         } else {
             encode_http1(&method, &uri, &map, &body)
         };
+        let closes = map.get_all(http::header::CONNECTION).iter().any(|v| {
+            v.as_bytes()
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        });
         RequestTemplate {
             method,
             uri,
             headers: map,
             body,
             http1,
+            closes,
         }
+    }
+
+    /// What the HTTP/1.1 exchange must know of the request.
+    #[inline]
+    pub fn h1_sent(&self) -> super::h1::Sent {
+        super::h1::Sent {
+            head: self.method == Method::HEAD,
+            close: self.closes,
+        }
+    }
+
+    /// RFC 9110 §9.2.2: a request that may be sent again without changing what it does.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            Method::GET
+                | Method::HEAD
+                | Method::OPTIONS
+                | Method::TRACE
+                | Method::PUT
+                | Method::DELETE
+        )
     }
 
     /// The request as HTTP/1.1 bytes on the wire, the same for every send.

@@ -71,11 +71,18 @@ impl Link {
 
     pub async fn exchange(&mut self, template: &RequestTemplate) -> Result<Exchange, ErrorKind> {
         match self {
-            Link::H1(Some(c)) => c.exchange(template.http1_bytes(), template.is_head()).await,
+            Link::H1(Some(c)) => c.exchange(template.http1_bytes(), template.h1_sent()).await,
             Link::Own(Some(c)) => exchange(c, template.build()).await,
             Link::Stream { mine: Some(m), .. } => m.exchange(template.build()).await,
             _ => Err(ErrorKind::Other),
         }
+    }
+
+    /// The last exchange failed because the server had closed this kept-alive connection
+    /// while it was idle (no byte of a response came back): the request may be sent
+    /// again on a new one. golive's own HTTP/1.1 exchange only; hyper's counts a reset.
+    pub fn idle_closed(&self) -> bool {
+        matches!(self, Link::H1(Some(c)) if c.idle_closed())
     }
 
     /// After a failed exchange: an own connection is dropped (its state is unknown); a

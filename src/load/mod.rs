@@ -60,6 +60,10 @@ pub struct LoadPlan {
     /// When the schedule starts (shards share it). Later: the run waits for it;
     /// earlier: the tickets already due go out at once and count as late.
     pub start_at: Option<SystemTime>,
+    /// A kept-alive connection the server closed while idle, found as a request went
+    /// out (no byte of a response came back), gets the request once more on a new
+    /// connection, counted apart; idempotent methods only. `--no-retry`: false.
+    pub retry_idle_close: bool,
 }
 
 /// A deterministic generator stall, for tests of the verdict rules.
@@ -116,6 +120,8 @@ struct Shared {
     stopped_early: Mutex<Option<String>>,
     inject_lag: Option<InjectedLag>,
     streams: u32,
+    /// Send a request once more after an idle close (idempotent methods only).
+    retry_idle_close: bool,
 }
 
 impl Shared {
@@ -171,7 +177,6 @@ pub fn start(
         ),
         control: Arc::new(Control::default()),
         connector,
-        template,
         timeout: plan.timeout,
         start,
         live: (0..threads)
@@ -181,6 +186,8 @@ pub fn start(
         stopped_early: Mutex::new(None),
         inject_lag: plan.inject_lag,
         streams: plan.streams.max(1),
+        retry_idle_close: plan.retry_idle_close && template.is_idempotent(),
+        template,
     });
     let finished = Arc::new(Notify::new());
     let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));

@@ -58,7 +58,7 @@ pub(super) async fn run(
         timeout.as_mut().reset((sent_at + shared.timeout).into());
         let result = tokio::select! {
             biased;
-            r = link.exchange(&shared.template) => r,
+            r = exchange(shared, recorder, &mut link) => r,
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();
@@ -88,6 +88,28 @@ pub(super) async fn run(
             shared.check_stop_rule();
         }
     }
+}
+
+/// One exchange, and once more on a new connection when the server had closed the kept-
+/// alive one while it was idle: the request met the close on its way out (no byte of a
+/// response came back), as browsers and curl retry. The retry's time stays in the
+/// request's latency (it runs from the first send, or the due time); the timeout
+/// covers both.
+async fn exchange(
+    shared: &Shared,
+    recorder: &RefCell<Recorder>,
+    link: &mut Link,
+) -> Result<crate::http::Exchange, ErrorKind> {
+    let first = link.exchange(&shared.template).await;
+    if !(shared.retry_idle_close && first.is_err() && link.idle_closed()) {
+        return first;
+    }
+    link.failed();
+    if link.ready(&shared.connector).await? {
+        recorder.borrow_mut().on_connect();
+    }
+    recorder.borrow_mut().on_retry();
+    link.exchange(&shared.template).await
 }
 
 #[inline]

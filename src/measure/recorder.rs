@@ -54,6 +54,7 @@ pub struct Recorder {
     errors: [u64; ErrorKind::COUNT],
     bytes: u64,
     connections_opened: u64,
+    retried: u64,
     schedule: ScheduleCounters,
     timeline: Timeline,
 }
@@ -84,6 +85,7 @@ impl Recorder {
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
             connections_opened: 0,
+            retried: 0,
             schedule: ScheduleCounters::default(),
             timeline: Timeline::default(),
         }
@@ -103,6 +105,11 @@ impl Recorder {
     #[inline]
     pub fn on_connect(&mut self) {
         self.connections_opened += 1;
+    }
+
+    /// A request sent once more after an idle close.
+    pub fn on_retry(&mut self) {
+        self.retried += 1;
     }
 
     /// An open-model send: busy-connection waits and golive's own lateness are
@@ -169,6 +176,7 @@ impl Recorder {
             errors: self.errors,
             bytes: self.bytes,
             connections_opened: self.connections_opened,
+            retried_idle_close: self.retried,
             schedule: self.schedule,
             timeline: self.timeline,
             ..Measurement::default()

@@ -45,6 +45,8 @@ pub struct Measurement {
     pub errors: [u64; ErrorKind::COUNT],
     pub bytes: u64,
     pub connections_opened: u64,
+    /// Requests sent once more after an idle close.
+    pub retried_idle_close: u64,
     pub schedule: ScheduleCounters,
     pub timeline: Timeline,
     /// Wall time of the run; when merging runs that ran side by side, the longest.
@@ -72,6 +74,7 @@ impl Default for Measurement {
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
             connections_opened: 0,
+            retried_idle_close: 0,
             schedule: ScheduleCounters::default(),
             timeline: Timeline::default(),
             wall: Duration::ZERO,
@@ -104,6 +107,7 @@ impl Measurement {
         }
         self.bytes += other.bytes;
         self.connections_opened += other.connections_opened;
+        self.retried_idle_close += other.retried_idle_close;
         self.schedule.late_sends += other.schedule.late_sends;
         self.schedule.busy_waits += other.schedule.busy_waits;
         self.schedule.late_wakeups += other.schedule.late_wakeups;
@@ -221,6 +225,7 @@ impl Measurement {
                 .map(|k| (k.as_str().to_string(), self.errors[k.index()]))
                 .collect(),
             bytes_read: self.bytes,
+            retried_idle_close: self.retried_idle_close,
             wall_time_s: round3(self.wall.as_secs_f64()),
             throughput_rps: round3(self.throughput_rps()),
             latency: LatencyStats::of(&self.success),
@@ -276,6 +281,7 @@ impl Measurement {
             errors,
             bytes: s.bytes_read,
             connections_opened: s.generator.connections_opened,
+            retried_idle_close: s.retried_idle_close,
             schedule: ScheduleCounters {
                 late_sends: schedule.map_or(0, |x| x.late_sends),
                 busy_waits: schedule.map_or(0, |x| x.busy_waits),
@@ -420,6 +426,11 @@ pub struct Summary {
     pub errors: BTreeMap<String, u64>,
     /// Response body bytes read.
     pub bytes_read: u64,
+    /// Requests sent once more on a new connection because the server had closed the
+    /// kept-alive one while idle (no byte of a response came back); not errors. Their
+    /// latency includes the retry.
+    #[serde(default)]
+    pub retried_idle_close: u64,
     pub wall_time_s: f64,
     /// Responses per second of wall time.
     pub throughput_rps: f64,

@@ -114,6 +114,14 @@ pub fn stress(r: &StressReport) -> String {
         "  requests    {} sent · {} responses · {} errors · {} aborted",
         res.requests_sent, res.responses, res.errors_total, res.aborted
     );
+    if res.retried_idle_close > 0 {
+        let n = res.retried_idle_close;
+        let _ = writeln!(
+            out,
+            "  retried     {n} {} met a connection the server had closed while idle, and went out again on a new one (--no-retry counts them as resets)",
+            if n == 1 { "request" } else { "requests" }
+        );
+    }
     let _ = writeln!(
         out,
         "  throughput  {:.1} req/s over {:.3} s · {} read",

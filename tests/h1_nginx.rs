@@ -1,0 +1,160 @@
+//! The HTTP/1.1 clients against a real server: nginx on loopback, with
+//! `keepalive_requests 3` (every third response says `Connection: close`), gzip
+//! (chunked bodies), 204, 304 and a static file. golive's own exchange and hyper's
+//! must agree exactly, with no error. Skipped with a message when nginx is absent,
+//! unless GOLIVE_REQUIRE_NGINX is set (CI installs it and sets it).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Nginx {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SIGTERM: the master stops its workers too (SIGKILL would orphan them).
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn nginx_binary() -> Option<&'static str> {
+    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+fn start() -> Option<Nginx> {
+    let Some(bin) = nginx_binary() else {
+        assert!(
+            std::env::var_os("GOLIVE_REQUIRE_NGINX").is_none(),
+            "GOLIVE_REQUIRE_NGINX is set but nginx is not installed"
+        );
+        eprintln!("nginx not installed: skipping (apt-get install nginx-light)");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("www");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("file.txt"), "x".repeat(1000)).unwrap();
+    let text: String = (0..200)
+        .map(|i| format!("line {i} of a compressible page\n"))
+        .collect();
+    std::fs::write(root.join("page.txt"), text).unwrap();
+    // A free port, chosen now (nginx cannot report one it picked itself).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir.path().display();
+    let conf = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+           keepalive_requests 3; if_modified_since before;\n\
+           server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
+             location = /empty {{ return 204; }}\n\
+             location /gzip/ {{ alias {root}/; gzip on; gzip_min_length 0; gzip_types text/plain; }}\n\
+           }}\n}}\n",
+        root = root.display()
+    );
+    let conf_path = dir.path().join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let child = Command::new(bin)
+        .args([
+            "-c",
+            conf_path.to_str().unwrap(),
+            "-p",
+            dir.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(Nginx {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    })
+}
+
+/// Statuses, body bytes, connections and errors of a run with `client`.
+fn counts(url: &str, client: &str, extra: &[&str]) -> (Vec<(String, u64)>, u64, u64, u64) {
+    let args = [
+        &[url, "-n", "30", "-c", "1", "--h1-client", client][..],
+        extra,
+    ]
+    .concat();
+    let (_, report) = stress_json(&args);
+    let r = &report.body.results;
+    (
+        r.status_codes.clone().into_iter().collect(),
+        r.bytes_read,
+        r.generator.connections_opened,
+        r.errors_total,
+    )
+}
+
+#[test]
+fn both_clients_read_nginx_alike_with_no_error() {
+    let Some(nginx) = start() else { return };
+    let cases: [(&str, &[&str], &str, Option<u64>); 4] = [
+        ("/file.txt", &[], "200", Some(1000)),
+        (
+            "/gzip/page.txt",
+            &["-H", "Accept-Encoding: gzip"],
+            "200",
+            None,
+        ),
+        ("/empty", &[], "204", Some(0)),
+        (
+            "/file.txt",
+            &["-H", "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT"],
+            "304",
+            Some(0),
+        ),
+    ];
+    for (path, extra, status, body) in cases {
+        let url = format!("{}{path}", nginx.url);
+        let lean = counts(&url, "lean", extra);
+        let hyper = counts(&url, "hyper", extra);
+        assert_eq!(lean, hyper, "{path}: lean and hyper differ");
+        let (statuses, bytes, conns, errors) = lean;
+        assert_eq!(statuses, [(status.to_string(), 30)], "{path}");
+        assert_eq!(errors, 0, "{path}");
+        // keepalive_requests 3: nginx closes every third response, saying so.
+        assert_eq!(conns, 10, "{path}");
+        if let Some(b) = body {
+            assert_eq!(bytes, 30 * b, "{path}");
+        } else {
+            assert!(
+                bytes > 0 && bytes < 30 * 7000,
+                "{path}: gzip shrank the page ({bytes})"
+            );
+        }
+    }
+}
