@@ -20,7 +20,7 @@ echo "== $OUT/summary.json"
 cat "$OUT/summary.json" 2>/dev/null || echo "(no summary.json)"
 
 status=$([ "$rc" -eq 0 ] && echo PASS || echo FAIL)
-"$GOLIVE" index --stage stage4 --version v0.4.0 \
+"$GOLIVE" index --stage stage4 --row-version v0.4.0 \
   --description "Stage 4 readiness gate: health, canary latency, CSP header, provider config checks (last run: $status)" \
   --code "golive stage4" --test "/$OUT/summary.json" \
   || echo "run_and_save: could not update public/test2.html" >&2

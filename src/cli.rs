@@ -13,6 +13,15 @@ use crate::serve::HealthMode;
 
 const GLOBAL: &str = "Global options";
 
+/// One meaning for each flag every command that produces the output shares (a test
+/// walks every subcommand's --help for them).
+pub const JSON_HELP: &str =
+    "Write the result as JSON to FILE (`-`: standard output; the human report then goes to stderr)";
+pub const NO_PROGRESS_HELP: &str =
+    "No live view on stderr (on a terminal a live view is drawn; elsewhere a status line is printed every --status-interval)";
+pub const STATUS_INTERVAL_HELP: &str =
+    "When stderr is not a terminal (CI, a pipe), print a status line this often";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "golive",
@@ -115,35 +124,41 @@ pub struct RampArgs {
     #[arg(env = "API_BASE")]
     pub url: Option<String>,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "Request (the pre-gate's and the windows')"
+    )]
     pub request: RequestArgs,
 
     /// Pre-gate load: as `golive stress` (default 200 requests over 10 connections).
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Pre-gate load")]
     pub load: LoadArgs,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "Request (the pre-gate's and the windows')"
+    )]
     pub client: ClientArgs,
 
     /// Steps as WEIGHT:HOLD, rising: 5:1h,20:2h,50:4h,100:8h.
-    #[arg(long, value_name = "STEPS", help_heading = "Ramp")]
+    #[arg(long, value_name = "STEPS", help_heading = "Traffic commands")]
     pub steps: Option<String>,
 
     /// Command that sets the weight ({weight} is replaced; GOLIVE_WEIGHT is set). Must
     /// be safe to repeat: a resumed ramp sets the current weight again.
-    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    #[arg(long, value_name = "CMD", help_heading = "Traffic commands")]
     pub set_weight: Option<String>,
 
     /// Command that rolls back [default: the set-weight command with weight 0].
-    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    #[arg(long, value_name = "CMD", help_heading = "Traffic commands")]
     pub rollback_cmd: Option<String>,
 
     /// Command run each window; a non-zero exit is a breach, its output evidence. Repeatable.
-    #[arg(long = "guard", value_name = "CMD", help_heading = "Ramp")]
+    #[arg(long = "guard", value_name = "CMD", help_heading = "Windows")]
     pub guards: Vec<String>,
 
     /// The service's Prometheus metrics URL, scraped each window.
-    #[arg(long, value_name = "URL", help_heading = "Ramp")]
+    #[arg(long, value_name = "URL", help_heading = "Windows")]
     pub metrics: Option<String>,
 
     /// The 5xx series in the metrics; all series of its name count as requests.
@@ -151,7 +166,7 @@ pub struct RampArgs {
         long = "metrics-5xx",
         value_name = "SELECTOR",
         default_value = "http_requests_total{status=~\"5..\"}",
-        help_heading = "Ramp"
+        help_heading = "Windows"
     )]
     pub metrics_5xx: String,
 
@@ -160,104 +175,111 @@ pub struct RampArgs {
         long,
         value_name = "NAME",
         default_value = "http_request_duration_seconds",
-        help_heading = "Ramp"
+        help_heading = "Windows"
     )]
     pub metrics_latency: String,
 
     /// Length of an analysis window.
-    #[arg(long, value_parser = parse_duration, default_value = "1m", help_heading = "Ramp")]
+    #[arg(long, value_parser = parse_duration, default_value = "1m", help_heading = "Windows")]
     pub interval: Duration,
 
     /// Time after the weight is set before windows are judged (part of the hold).
-    #[arg(long, value_parser = parse_duration_or_zero, default_value = "30s", help_heading = "Ramp")]
+    #[arg(long, value_parser = parse_duration_or_zero, default_value = "30s", help_heading = "Windows")]
     pub warmup: Duration,
 
     /// Synthetic requests per second during windows.
-    #[arg(long, value_parser = parse_rate, default_value = "5", help_heading = "Ramp")]
+    #[arg(long, value_parser = parse_rate, default_value = "5", help_heading = "Windows")]
     pub window_rate: f64,
 
     /// Connections for the windows' synthetic load.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), help_heading = "Ramp")]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), help_heading = "Windows")]
     pub window_concurrency: u32,
 
     /// Rollback criterion, repeatable [default: 5xx==0, p95<1000ms, errors<0.1%].
-    #[arg(long = "slo", value_name = "EXPR", help_heading = "Ramp")]
+    #[arg(long = "slo", value_name = "EXPR", help_heading = "Windows")]
     pub slos: Vec<String>,
 
     /// Pre-gate SLO, repeatable [default: success>99%, p95<500ms, 5xx==0].
-    #[arg(long = "pre-slo", value_name = "EXPR", help_heading = "Ramp")]
+    #[arg(long = "pre-slo", value_name = "EXPR", help_heading = "Pre-gate load")]
     pub pre_slos: Vec<String>,
 
     /// Skip the pre-ramp stress gate (said in the report).
-    #[arg(long, help_heading = "Ramp")]
+    #[arg(long, help_heading = "Pre-gate load")]
     pub skip_pre: bool,
 
     /// Failing windows in a step that end it [default: 1, or none with --consecutive-failures].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Decision")]
     pub failure_limit: Option<u32>,
 
     /// Failing windows in a row that end a step.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Decision")]
     pub consecutive_failures: Option<u32>,
 
     /// Windows per step that could not be judged (scrape or guard could not run)
     /// beyond which the ramp stops inconclusive.
-    #[arg(long, default_value_t = 3, help_heading = "Ramp")]
+    #[arg(long, default_value_t = 3, help_heading = "Decision")]
     pub error_limit: u32,
 
     /// Passing windows a step needs [default: half the windows its hold has room for].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Ramp")]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Decision")]
     pub min_windows: Option<u32>,
 
     /// How long a step's hold may be extended for want of passing windows [default: half the hold].
-    #[arg(long, value_parser = parse_duration_or_zero, help_heading = "Ramp")]
+    #[arg(long, value_parser = parse_duration_or_zero, help_heading = "Decision")]
     pub max_extension: Option<Duration>,
 
     /// What a failing step does: rollback, or pause (hold the weight; wait for approve/abort).
-    #[arg(long, default_value = "rollback", value_parser = PossibleValuesParser::new(["rollback", "pause"]).map(|s| s.parse::<crate::ramp::OnFail>().expect("listed")), help_heading = "Ramp")]
+    #[arg(long, default_value = "rollback", value_parser = PossibleValuesParser::new(["rollback", "pause"]).map(|s| s.parse::<crate::ramp::OnFail>().expect("listed")), help_heading = "Decision")]
     pub on_fail: crate::ramp::OnFail,
 
     /// Stop before the step with this weight until `golive ramp approve`. Repeatable.
-    #[arg(long, value_name = "WEIGHT", help_heading = "Ramp")]
+    #[arg(long, value_name = "WEIGHT", help_heading = "Decision")]
     pub pause_before: Vec<u32>,
 
     /// Command given each event as JSON on stdin. Repeatable.
-    #[arg(long, value_name = "CMD", help_heading = "Ramp")]
+    #[arg(long, value_name = "CMD", help_heading = "Traffic commands")]
     pub on_event: Vec<String>,
 
     /// Time limit for each command (set-weight, rollback, guard, hook).
-    #[arg(long, value_parser = parse_duration, default_value = "60s", help_heading = "Ramp")]
+    #[arg(long, value_parser = parse_duration, default_value = "60s", help_heading = "Traffic commands")]
     pub command_timeout: Duration,
 
     /// The journal: every step and window, written atomically; needed to resume or pause.
-    #[arg(long, value_name = "FILE", help_heading = "Ramp")]
+    #[arg(long, value_name = "FILE", help_heading = "State")]
     pub state: Option<PathBuf>,
 
     /// Continue the ramp journaled in --state (its plan is read from the file).
-    #[arg(long, requires = "state", help_heading = "Ramp")]
+    #[arg(long, requires = "state", help_heading = "State")]
     pub resume: bool,
 
     /// What is being rolled out; resuming another revision is refused unless --restart.
-    #[arg(long, value_name = "ID", help_heading = "Ramp")]
+    #[arg(long, value_name = "ID", help_heading = "State")]
     pub revision: Option<String>,
 
     /// Start over even if --state holds a ramp in progress (or another revision).
-    #[arg(long, help_heading = "Ramp")]
+    #[arg(long, help_heading = "State")]
     pub restart: bool,
 
     /// On Ctrl-C, roll back (default: leave the weight and print the resume command).
-    #[arg(long, help_heading = "Ramp")]
+    #[arg(long, help_heading = "Decision")]
     pub rollback_on_interrupt: bool,
 
-    /// Write the whole timeline as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE", help_heading = "Ramp")]
+    /// The whole timeline: every step, window, command and verdict.
+    #[arg(long, value_name = "FILE", help = JSON_HELP, help_heading = "Output")]
     pub json: Option<PathBuf>,
 
-    #[command(flatten)]
+    #[arg(long, help = NO_PROGRESS_HELP, help_heading = "Output")]
+    pub no_progress: bool,
+
+    #[arg(long, value_parser = parse_duration, default_value = "1m", value_name = "DURATION",
+          help = STATUS_INTERVAL_HELP, help_heading = "Output")]
+    pub status_interval: Duration,
+
+    #[command(flatten, next_help_heading = "Output")]
     pub evidence: EvidenceArgs,
 
     /// Print the plan and its total duration; run nothing.
-    #[arg(long, help_heading = "Ramp")]
+    #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
 }
 
@@ -446,9 +468,8 @@ pub struct StressArgs {
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 
-    /// Write settings, results and verdicts as JSON to FILE (`-`: stdout, and the
-    /// human report goes to stderr).
-    #[arg(long, env = "OUTPUT_JSON", value_name = "FILE")]
+    /// Settings, results and verdicts.
+    #[arg(long, env = "OUTPUT_JSON", value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
@@ -480,12 +501,11 @@ pub struct StressArgs {
     #[arg(long, value_name = "FILE", help_heading = "Scale-out")]
     pub hdr_log: Option<PathBuf>,
 
-    /// No live progress on stderr.
-    #[arg(long)]
+    #[arg(long, help = NO_PROGRESS_HELP)]
     pub no_progress: bool,
 
-    /// When stderr is not a terminal (CI, a pipe), print a status line this often.
-    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION",
+          help = STATUS_INTERVAL_HELP)]
     pub status_interval: Duration,
 }
 
@@ -554,8 +574,7 @@ pub struct DemoArgs {
     #[arg(short = 'd', long, value_parser = parse_duration, default_value = "2s")]
     pub duration: Duration,
 
-    /// Write the closed-loop run's JSON results to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     /// Where the demo's Stage 4 artifacts go.
@@ -581,8 +600,7 @@ pub struct MergeArgs {
     #[arg(long)]
     pub allow_partial: bool,
 
-    /// Write the merged results as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
@@ -622,8 +640,7 @@ pub struct CanaryArgs {
     #[arg(long = "slo", value_name = "EXPR")]
     pub slos: Vec<String>,
 
-    /// Write the result (oks, count, p95_ms, samples) as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
@@ -636,14 +653,19 @@ pub struct CanaryArgs {
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
     PROD_URL=https://app.example.com golive stage4\n  \
-    golive stage4 --prod-url https://app.example.com --probes --strict-headers\n\n\
+    golive stage4 https://app.example.com --probes --strict-headers\n\n\
     Variables read (the Stage 4 readiness spec's): PROD_URL, HEALTH_URL, S4_TIMEOUT, \
     EXPECT_LIVE, ALLOW_PROVIDER_MOCK, and for the provider check STRIPE_TEST, \
     STRIPE_SECRET_KEY, STRIPE_SIGNING_SECRET, NOTIFY_MODE, EMAIL_FROM \
     (secrets: only whether they are set is reported).")]
 pub struct Stage4Args {
-    /// Base URL of the environment under test [default: http://127.0.0.1:8000, said in the results].
-    #[arg(long, env = "PROD_URL")]
+    /// Base URL of the environment under test [default: $PROD_URL, else
+    /// http://127.0.0.1:8000, said in the results].
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The URL by its seed-script name (an alias of the positional URL).
+    #[arg(long, env = "PROD_URL", value_name = "URL")]
     pub prod_url: Option<String>,
 
     /// Health endpoint [default: PROD_URL/health].
@@ -694,8 +716,7 @@ pub struct ProbesArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Write the results as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
@@ -712,8 +733,7 @@ pub struct EnvcheckArgs {
     #[arg(long, default_value = ".env.example", value_name = "FILE")]
     pub example: PathBuf,
 
-    /// Write which variables are set as JSON to FILE (never their values).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]
@@ -773,13 +793,9 @@ pub enum PatchAction {
 }
 
 #[derive(Args, Debug, Clone)]
-// `--version` here is the row's version, as the seeds' scripts name it.
-#[command(
-    disable_version_flag = true,
-    after_help = "Example:\n  \
-    golive index --stage stage4 --version v0.4.0 --description 'Production go-live readiness' \\\n    \
-    --code 'golive stage4' --test /qa/stage4/v0.4.0/summary.json"
-)]
+#[command(after_help = "Example:\n  \
+    golive index --stage stage4 --row-version v0.4.0 --description 'Production go-live readiness' \\\n    \
+    --code 'golive stage4' --test /qa/stage4/v0.4.0/summary.json")]
 pub struct IndexArgs {
     /// Project root (public/test2.html lives under it).
     #[arg(long, default_value = ".", value_name = "DIR")]
@@ -794,8 +810,8 @@ pub struct IndexArgs {
     pub title: Option<String>,
 
     /// The row's version, e.g. v0.4.0 (a row with this version is updated in place).
-    #[arg(long)]
-    pub version: String,
+    #[arg(long, value_name = "VERSION")]
+    pub row_version: String,
 
     /// The row's description column, e.g. "Production go-live readiness".
     #[arg(long)]
@@ -822,9 +838,13 @@ pub struct IndexArgs {
 /// Where smoke checks go and which ones.
 #[derive(Args, Debug, Clone)]
 pub struct SmokeTargetArgs {
-    /// Base URL of the API.
-    #[arg(long, env = "OI_BASE_URL", default_value = "http://127.0.0.1:8000")]
-    pub base: String,
+    /// Base URL of the API [default: $OI_BASE_URL, else http://127.0.0.1:8000].
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The URL by its seed-script name (an alias of the positional URL).
+    #[arg(long, env = "OI_BASE_URL", value_name = "URL", hide_env_values = false)]
+    pub base: Option<String>,
 
     /// Health endpoint for the default health check [default: BASE/health].
     #[arg(long, env = "HEALTH_URL")]
@@ -848,14 +868,13 @@ pub struct SmokeTargetArgs {
 
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
-    golive smoke --base https://staging.example.com\n  \
-    golive smoke --base $OI_BASE_URL --checks smoke.toml --json smoke_results.json")]
+    golive smoke https://staging.example.com\n  \
+    golive smoke $OI_BASE_URL --checks smoke.toml --json smoke_results.json")]
 pub struct SmokeArgs {
     #[command(flatten)]
     pub target: SmokeTargetArgs,
 
-    /// Write smoke_results.json to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
     pub json: Option<PathBuf>,
 
     #[command(flatten)]

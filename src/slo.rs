@@ -443,6 +443,17 @@ pub struct Verdict {
     pub reason: Option<String>,
 }
 
+impl Verdict {
+    /// The observed value in words: counts as whole numbers, a missing value said.
+    pub fn observed_words(&self) -> String {
+        match self.observed {
+            None => "no value".into(),
+            Some(x) if self.unit == "count" => format!("{x:.0}"),
+            Some(x) => format!("{x:.3} {}", self.unit),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

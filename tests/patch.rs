@@ -479,7 +479,7 @@ fn index_records_and_updates_a_row() {
             "index",
             "--stage",
             "stage4",
-            "--version",
+            "--row-version",
             "v0.4.0",
             "--description",
             desc,

@@ -749,7 +749,8 @@ fn a_new_ramp_in_an_ended_ramps_file_is_not_approved_by_the_old_approvals() {
     let still = r.read();
     assert_eq!(still.phase, Phase::Paused, "approved by nobody");
     assert_eq!(still.id, paused.id);
-    assert_eq!(r.control("abort").code, 0);
+    let abort = r.control("abort");
+    assert_eq!(abort.code, 0, "{}{}", abort.stdout, abort.stderr);
     assert_eq!(finish(second).code, 1);
     assert_eq!(r.weights(), [5, 100, 5, 0]);
 }

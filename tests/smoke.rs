@@ -196,7 +196,7 @@ fn roles_get_their_own_tokens_and_expectations_and_tokens_stay_secret() {
     assert_eq!(run.code, 1);
     assert_eq!(
         r.checks[1].reason.as_deref(),
-        Some("HTTP 200, expected [403]")
+        Some("HTTP 200, expected 403")
     );
     // A missing token fails that role's check, it does not crash the run.
     let (_, r, _) = smoke_with(
@@ -247,7 +247,7 @@ expect_json = { field = "part.id", equals = "p-1" }
     assert_eq!(run.code, 1);
     assert_eq!(
         r.checks[0].reason.as_deref(),
-        Some("repeat with the same Idempotency-Key: HTTP 201, expected [409]")
+        Some("repeat with the same Idempotency-Key: HTTP 201, expected 409")
     );
 }
 

@@ -107,7 +107,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
                 |_| {},
             ))
             .map_err(Failure::runtime)?;
-        out.line(&text::stress(&report));
+        out.line(&text::stress(&report, crate::output::console::width()));
         if let (0, Some(path)) = (i, &args.json) {
             artifacts.push((crate::output::Dest::parse(path), report.clone()));
             out.line(&format!(

@@ -81,7 +81,7 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
             .unwrap_or_else(|| default_title(&args.stage)),
     };
     let row = Row {
-        version: args.version.clone(),
+        version: args.row_version.clone(),
         description: args.description.clone(),
         link: args.link.clone(),
         code: args.code.clone(),
@@ -104,6 +104,6 @@ pub fn run(args: &IndexArgs) -> exit::Result<Finished> {
         "{}: {} {} {what}\n",
         path.display(),
         args.stage,
-        args.version
+        args.row_version
     )))
 }

@@ -58,9 +58,11 @@ pub fn run(args: &MergeArgs) -> exit::Result<Finished> {
             args.evidence.junit.as_deref(),
         ],
     )?;
-    Ok(
-        Finished::new(merged.outcome(), human, text::stress(&merged))
-            .json(json, &merged)
-            .evidence(&args.evidence, &Judged::Stress(Box::new(merged))),
+    Ok(Finished::new(
+        merged.outcome(),
+        human,
+        text::stress(&merged, crate::output::console::width()),
     )
+    .json(json, &merged)
+    .evidence(&args.evidence, &Judged::Stress(Box::new(merged))))
 }

@@ -12,6 +12,7 @@ pub mod patch;
 pub mod probes;
 mod progress;
 pub mod ramp;
+mod ramp_view;
 pub mod report;
 pub mod serve;
 pub mod smoke;

@@ -10,6 +10,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::load::{LoadPlan, Tick};
 use crate::output::console;
 
+/// Columns of the bar's template before its message: spinner, elapsed, bar, percent.
+const BAR_COLUMNS: usize = 2 + 11 + 21 + 5;
+
 pub struct Progress {
     mode: Mode,
     planned: Option<u64>,
@@ -64,12 +67,13 @@ impl Progress {
             Mode::Lines { every, next } => {
                 if tick.elapsed >= *next {
                     *next += *every;
-                    console::errln(&format!(
+                    let line = format!(
                         "golive: {:.0}s · {} sent · {}",
                         tick.elapsed.as_secs_f64(),
                         tick.live.sent,
                         Self::status(tick)
-                    ));
+                    );
+                    console::errln(&console::fit(&line, console::width()));
                 }
             }
             Mode::Bar(bar) => {
@@ -90,7 +94,9 @@ impl Progress {
                     bar
                 });
                 bar.set_position(pos.min(len));
-                bar.set_message(Self::status(tick));
+                // The template's fixed part takes BAR_COLUMNS; the message gets the rest.
+                let room = console::width().saturating_sub(BAR_COLUMNS + 1).max(10);
+                bar.set_message(console::fit(&Self::status(tick), room));
             }
         }
     }

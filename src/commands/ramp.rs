@@ -19,6 +19,8 @@ use crate::ramp::{window, Ended, Event, Journal, RampPlan, RampRun};
 use crate::report::{paint, ramp as render, Judged};
 use crate::shutdown::Cancel;
 
+use super::ramp_view::RampView;
+
 pub fn run(args: &RampArgs) -> exit::Result<Finished> {
     match &args.action {
         Some(RampAction::Approve(a)) => approve(a),
@@ -194,14 +196,21 @@ fn drive(
 ) -> exit::Result<Finished> {
     let started = SystemTime::now();
     let path = journal.path().map(Path::to_path_buf);
+    let view = std::sync::Arc::new(RampView::new(!args.no_progress, args.status_interval, plan));
     let (ended, journal) = rt.block_on(async {
         let cancel = Cancel::on_signals();
-        crate::ramp::run(plan, journal, resumed, &cancel, &mut |e| {
-            human.text(&render::event(plan, path.as_deref(), e));
+        let ticker = view.ticker();
+        let ran = crate::ramp::run(plan, journal, resumed, &cancel, &mut |e| {
+            view.event(e, || human.text(&render::event(plan, path.as_deref(), e)));
             observe(e);
         })
-        .await
+        .await;
+        if let Some(t) = ticker {
+            t.abort();
+        }
+        ran
     });
+    view.finish();
     Ok(
         finished(plan, &ended, &journal.state, path.as_deref(), url, started).with_outputs(
             json,
@@ -486,6 +495,9 @@ fn abort_running(path: &Path) -> exit::Result<Finished> {
     let (patience, _) = answer.map_err(usage)?;
     let deadline = Instant::now() + patience;
     loop {
+        // Sampled before the read: a driver that ended after this wrote its last state
+        // before it let go of the lock, so the read below sees how it ended.
+        let live = running(path);
         if let Ok(Some(s)) = state::read(path) {
             match s.phase {
                 Phase::RolledBack => {
@@ -522,7 +534,7 @@ fn abort_running(path: &Path) -> exit::Result<Finished> {
                 _ => {}
             }
         }
-        if !running(path) {
+        if !live {
             // The driver died before it acted: the abort is journaled; act on it here.
             let placeholder = state::fresh(serde_json::Value::Null, Vec::new(), Vec::new(), None);
             match Journal::lock(path, placeholder) {

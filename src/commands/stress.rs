@@ -31,8 +31,12 @@ pub fn run(args: &StressArgs) -> exit::Result<Finished> {
         })
         .map_err(Failure::usage)?;
     progress.finish();
-    let mut finished =
-        Finished::new(report.outcome(), human, text::stress(&report)).json(json, &report);
+    let mut finished = Finished::new(
+        report.outcome(),
+        human,
+        text::stress(&report, crate::output::console::width()),
+    )
+    .json(json, &report);
     if let Some(path) = &args.hdr_log {
         let log = hdrlog::interval_log(&report)
             .map_err(|e| Failure::runtime(anyhow::anyhow!("writing the HdrHistogram log: {e}")))?;

@@ -8,11 +8,23 @@ use crate::cli::{SmokeTargetArgs, Stage3Args};
 use crate::gates::smoke::SmokePlan;
 use crate::gates::stage3::Stage3Plan;
 
+impl crate::cli::SmokeTargetArgs {
+    /// The positional URL, else --base (or OI_BASE_URL), else the seed's local default.
+    pub fn base_url(&self) -> String {
+        self.url
+            .clone()
+            .or_else(|| self.base.clone())
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| super::canary::LOCAL_BASE.to_string())
+    }
+}
+
 impl SmokePlan {
     /// The plan and the health URL it checks.
     pub fn from_args(args: &SmokeTargetArgs) -> Result<(SmokePlan, String), ConfigError> {
-        let base = target("--base / OI_BASE_URL", &args.base)?;
-        let health = health_url(&args.base, args.health_url.as_deref());
+        let base_url = args.base_url();
+        let base = target("URL (--base, OI_BASE_URL)", &base_url)?;
+        let health = health_url(&base_url, args.health_url.as_deref());
         target("HEALTH_URL", &health)?;
         let (checks, zero_5xx, timeout): (Vec<CheckSpec>, bool, Duration) = match &args.checks {
             None => (spec::default_checks(&health), true, args.timeout),

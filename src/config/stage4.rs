@@ -10,7 +10,11 @@ use crate::slo::Slo;
 impl Stage4Plan {
     /// `env` tells whether PROD_URL was set, so a defaulted base URL can be said.
     pub fn from_args(args: &Stage4Args, env: Env) -> Result<Stage4Plan, ConfigError> {
-        let given = args.prod_url.clone().filter(|u| !u.trim().is_empty());
+        let given = args
+            .url
+            .clone()
+            .or_else(|| args.prod_url.clone())
+            .filter(|u| !u.trim().is_empty());
         let base_url = given.clone().unwrap_or_else(|| LOCAL_BASE.to_string());
         let base_note = given.is_none().then(|| {
             let why = if env("PROD_URL").is_some() {
@@ -18,7 +22,7 @@ impl Stage4Plan {
             } else {
                 "PROD_URL is not set"
             };
-            format!("{why}, so golive tested the embedded target's default {LOCAL_BASE}; set PROD_URL or pass --prod-url")
+            format!("{why}, so golive tested the embedded target's default {LOCAL_BASE}; give the URL (or set PROD_URL)")
         });
         let base = target("PROD_URL", &base_url)?;
         let health = target(

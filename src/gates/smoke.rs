@@ -298,7 +298,11 @@ async fn execute(
             .as_ref()
             .and_then(|e| judge_json(e, first.status, &first.body))
     } else {
-        Some(format!("HTTP {}, expected {:?}", first.status, run.expect))
+        Some(format!(
+            "HTTP {}, expected {}",
+            first.status,
+            one_of(&run.expect)
+        ))
     };
     if let (None, Some(repeat_expect)) = (&why, &run.spec.expect_repeat_status) {
         match send().await {
@@ -307,8 +311,9 @@ async fn execute(
                 result.repeat_status_code = Some(second.status);
                 if !repeat_expect.contains(&second.status) {
                     why = Some(format!(
-                        "repeat with the same Idempotency-Key: HTTP {}, expected {repeat_expect:?}",
-                        second.status
+                        "repeat with the same Idempotency-Key: HTTP {}, expected {}",
+                        second.status,
+                        one_of(repeat_expect)
                     ));
                 }
             }
@@ -324,6 +329,16 @@ async fn execute(
 
 /// Runs every check in order; `on_result` sees each result as it completes.
 /// `control.stop()` ends the run between checks (the result is interrupted).
+/// `200`, `200 or 201`, `200, 201 or 202`.
+fn one_of(statuses: &[u16]) -> String {
+    let all: Vec<String> = statuses.iter().map(u16::to_string).collect();
+    match all.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "nothing".into(),
+    }
+}
+
 pub async fn run(
     plan: &SmokePlan,
     env: &dyn Fn(&str) -> Option<String>,

@@ -71,6 +71,54 @@ pub fn stderr_colored() -> bool {
     anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }
 
+/// The width lines are fitted to: `COLUMNS` when set, else the terminal's (standard
+/// error's, then standard output's), else 80.
+pub fn width() -> usize {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 20)
+    {
+        return cols;
+    }
+    for fd in [2, 1] {
+        // SAFETY: TIOCGWINSZ only fills the struct we pass; a non-terminal fails.
+        let cols = unsafe {
+            let mut ws: libc::winsize = std::mem::zeroed();
+            (libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0).then_some(ws.ws_col)
+        };
+        if let Some(c) = cols.filter(|c| *c >= 20) {
+            return c as usize;
+        }
+    }
+    80
+}
+
+/// `line` cut to `width` columns, an ellipsis marking the cut.
+pub fn fit(line: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut out = String::with_capacity(line.len().min(width * 4));
+    for c in line.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            // Room for the ellipsis: drop the last character kept if need be.
+            while used + 1 > width {
+                if let Some(last) = out.pop() {
+                    used -= last.width().unwrap_or(0);
+                } else {
+                    break;
+                }
+            }
+            out.push('…');
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
 /// Sets `--color` for the whole process.
 pub fn set_color(choice: anstream::ColorChoice) {
     choice.write_global();
@@ -102,5 +150,23 @@ impl Write for Stderr {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_fitted_to_the_width() {
+        assert_eq!(fit("short", 80), "short");
+        let long = "x".repeat(120);
+        let fitted = fit(&long, 80);
+        assert_eq!(unicode_width::UnicodeWidthStr::width(fitted.as_str()), 80);
+        assert!(fitted.ends_with('…'));
+        assert_eq!(
+            unicode_width::UnicodeWidthStr::width(fit("p95 · 5xx · ✓✓✓✓", 8).as_str()),
+            8
+        );
     }
 }

@@ -56,9 +56,12 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
     let _ = writeln!(out, "  set weight  {}", plan.commands.set_weight);
     let _ = writeln!(
         out,
-        "  rollback    {} (on fail: {:?})",
+        "  rollback    {} ({})",
         plan.commands.rollback_cmd(),
-        plan.on_fail
+        match plan.on_fail {
+            crate::ramp::OnFail::Rollback => "run when a step fails",
+            crate::ramp::OnFail::Pause => "a failing step pauses for approve or abort instead",
+        }
     );
     for g in &plan.commands.guards {
         let _ = writeln!(out, "  guard       {g}");
@@ -93,15 +96,10 @@ pub fn event(plan: &RampPlan, state: Option<&std::path::Path>, e: &Event) -> Str
                 .unwrap_or_default();
             let _ = writeln!(out, "ramp {what}{rev} at {}", e.at);
         }
-        EventKind::PreGate {
-            outcome,
-            skipped: true,
-            ..
-        } => {
+        EventKind::PreGate { skipped: true, .. } => {
             let _ = writeln!(
                 out,
-                "pre-gate      SKIPPED (--skip-pre): the ramp starts without a stress test ({})",
-                outcome.as_str()
+                "pre-gate      SKIPPED (--skip-pre): the ramp starts without a stress test"
             );
         }
         EventKind::PreGate {
@@ -137,11 +135,15 @@ pub fn event(plan: &RampPlan, state: Option<&std::path::Path>, e: &Event) -> Str
             set_weight,
             ..
         } => {
+            let set = if set_weight.ok() {
+                "weight set".to_string()
+            } else {
+                format!("weight NOT set ({})", set_weight.describe())
+            };
             let _ = writeln!(
                 out,
-                "{}  weight set ({}) · hold {} · {} left",
+                "{}  {set} · hold {} · {} left",
                 step_tag(plan, *step),
-                set_weight.describe(),
                 humantime::format_duration(std::time::Duration::from_secs_f64(*hold_s)),
                 humantime::format_duration(std::time::Duration::from_secs_f64(remaining_s.round()))
             );
@@ -157,8 +159,13 @@ pub fn event(plan: &RampPlan, state: Option<&std::path::Path>, e: &Event) -> Str
         } => {
             let _ = writeln!(
                 out,
-                "{}  promoted ({passing_windows} passing windows)",
-                step_tag(plan, *step)
+                "{}  promoted ({passing_windows} passing {})",
+                step_tag(plan, *step),
+                if *passing_windows == 1 {
+                    "window"
+                } else {
+                    "windows"
+                }
             );
         }
         EventKind::Paused {

@@ -49,11 +49,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 pub(crate) fn verdict_value(v: &Verdict) -> String {
-    match v.observed {
-        None => "-".into(),
-        Some(x) if v.unit == "count" => format!("{x:.0}"),
-        Some(x) => format!("{x:.3} {}", v.unit),
-    }
+    v.observed_words()
 }
 
 /// `200 ×1990 · 500 ×10`, or `empty` when there is nothing to count.
@@ -82,7 +78,34 @@ pub fn slo_line(v: &Verdict) -> String {
 }
 
 /// Renders a stress report for a terminal.
-pub fn stress(r: &StressReport) -> String {
+/// `text` in lines of at most `width` columns, broken between words: the first line
+/// after `first`, the others after `indent` (a hanging indent).
+pub fn wrap(text: &str, width: usize, first: &str, indent: &str) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::from(first);
+    let mut col = first.width();
+    let mut line_start = true;
+    for word in text.split_whitespace() {
+        let w = word.width();
+        if !line_start && col + 1 + w > width {
+            out.push('\n');
+            out.push_str(indent);
+            col = indent.width();
+            line_start = true;
+        }
+        if !line_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += w;
+        line_start = false;
+    }
+    out
+}
+
+/// The report, its warnings and reasons wrapped at `width` columns.
+pub fn stress(r: &StressReport, width: usize) -> String {
     let s = &r.body.settings;
     let res = &r.body.results;
     let mut out = String::new();
@@ -206,14 +229,21 @@ pub fn stress(r: &StressReport) -> String {
     );
 
     for w in &r.body.warnings {
-        let _ = writeln!(out, "  {} {w}", paint::warning("warning:"));
+        // The label is painted after wrapping: styles take no columns.
+        let wrapped = wrap(w, width, "  warning: ", "           ");
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            paint::warning("warning:"),
+            &wrapped["  warning:".len()..]
+        );
     }
     out.push('\n');
     for v in &r.body.slos {
         let _ = writeln!(out, "{}", slo_line(v));
     }
     for why in &r.body.outcome_reasons {
-        let _ = writeln!(out, "  {why}");
+        let _ = writeln!(out, "{}", wrap(why, width, "  ", "  "));
     }
     let mut verdict = paint::verdict_line(r.outcome());
     if r.envelope.interrupted {
