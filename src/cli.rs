@@ -94,9 +94,19 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example:\n  golive completions bash > /etc/bash_completion.d/golive")]
     Completions(CompletionsArgs),
-    /// Print golive's man page (roff) to stdout.
-    #[command(after_help = "Example:\n  golive man > golive.1 && man ./golive.1")]
-    Man,
+    /// Print golive's man page (roff), or write one per subcommand with --dir.
+    #[command(after_help = "Examples:\n  \
+    golive man > golive.1 && man ./golive.1\n  \
+    golive man --dir /usr/local/share/man/man1   # golive.1 and golive-stress.1, golive-ramp.1, …")]
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ManArgs {
+    /// Write golive.1 and a page for every subcommand (golive-ramp.1, golive-ramp-approve.1,
+    /// …) into DIR, an existing directory, instead of printing golive.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Serialize, Deserialize)]

@@ -123,3 +123,42 @@ fn every_command_that_targets_a_service_takes_the_positional_url() {
     );
     assert!(positional.stdout.contains(&base), "{}", positional.stdout);
 }
+
+#[test]
+fn man_pages_exist_for_every_page_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pages: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        pages.contains(&"golive.1".to_string())
+            && pages.contains(&"golive-ramp-approve.1".to_string()),
+        "{pages:?}"
+    );
+    for page in &pages {
+        let roff = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        // roff escapes a hyphen: golive\-ramp(1).
+        for (i, _) in roff.match_indices("golive\\-") {
+            let name: String = roff[i..]
+                .chars()
+                .take_while(|c| *c != '(' && !c.is_whitespace())
+                .collect::<String>()
+                .replace("\\-", "-");
+            if roff[i + name.len() + name.matches('-').count()..].starts_with("(1)") {
+                assert!(
+                    pages.contains(&format!("{name}.1")),
+                    "{page} names {name}(1)"
+                );
+            }
+        }
+    }
+    let missing = run_dir_missing();
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+}
+
+fn run_dir_missing() -> Run {
+    run(&["man", "--dir", "/nonexistent/man1"])
+}

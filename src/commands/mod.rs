@@ -51,7 +51,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Jwt(args) => jwt::run(&args),
         Command::Stage3(args) => stage3::run(&args),
         Command::Completions(args) => completions(args.shell),
-        Command::Man => man(),
+        Command::Man(args) => man(&args),
     };
     match finished {
         Ok(f) => deliver(f),
@@ -347,10 +347,41 @@ fn completions(shell: clap_complete::Shell) -> exit::Result<Finished> {
     Ok(Finished::done(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-fn man() -> exit::Result<Finished> {
-    let mut bytes = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut bytes)
-        .map_err(Failure::runtime)?;
-    Ok(Finished::done(String::from_utf8_lossy(&bytes).into_owned()))
+fn man(args: &crate::cli::ManArgs) -> exit::Result<Finished> {
+    let render = |cmd: clap::Command| -> exit::Result<(String, Vec<u8>)> {
+        let page = clap_mangen::Man::new(cmd);
+        let mut bytes = Vec::new();
+        page.render(&mut bytes).map_err(Failure::runtime)?;
+        Ok((page.get_filename(), bytes))
+    };
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    let Some(dir) = &args.dir else {
+        let (_, bytes) = render(root)?;
+        return Ok(Finished::done(String::from_utf8_lossy(&bytes).into_owned()));
+    };
+    if !dir.is_dir() {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "--dir {}: no such directory (golive creates files, not directories: mkdir -p {})",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    // Every page the others name in SEE ALSO, so that none is missing.
+    let mut pages = Vec::new();
+    let mut todo = vec![root];
+    while let Some(cmd) = todo.pop() {
+        todo.extend(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        pages.push(render(cmd)?);
+    }
+    let dests: Vec<Dest> = pages
+        .iter()
+        .map(|(name, _)| Dest::Path(dir.join(name)))
+        .collect();
+    check_dests(&dests)?;
+    let mut f = Finished::done(format!("{} man pages\n", pages.len())).announce_files();
+    for (dest, (_, bytes)) in dests.into_iter().zip(pages) {
+        f = f.file(dest, bytes);
+    }
+    Ok(f)
 }

@@ -115,12 +115,11 @@ pub fn event(plan: &RampPlan, state: Option<&std::path::Path>, e: &Event) -> Str
                 paint::outcome(*outcome)
             );
             for v in slos {
-                let observed = v.observed.map_or("-".into(), |o| format!("{o:.3}"));
                 let _ = writeln!(
                     out,
-                    "  {:<22} {observed:>10} {:<5} {}",
+                    "  {:<22} {:>16} {}",
                     v.slo,
-                    v.unit,
+                    v.observed_words(),
                     v.outcome.as_str()
                 );
             }
