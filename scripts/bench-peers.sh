@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side, whole-process comparison of golive with wrk and oha (README: Benchmarks).
+# Side-by-side, whole-process comparison of golive with wrk and oha (docs/benchmarks.md).
 #
 # One nginx target on loopback pinned to one core, each generator pinned to the other,
 # one generator thread each, the same settings for every tool, rounds interleaved so

@@ -73,7 +73,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
     Canary(CanaryArgs),
-    /// Request checks against a base URL: the seed's five, or a TOML checks file.
+    /// Request checks against a base URL: the five Stage 3 checks, or a TOML checks file.
     Smoke(SmokeArgs),
     /// Stage 3 – Staging Pilot: smoke checks, then the release gate in API mode.
     Stage3(Stage3Args),
@@ -89,7 +89,8 @@ pub enum Command {
     Index(IndexArgs),
     /// Mint an HS256 test token; the secret is read from the environment only.
     Jwt(JwtArgs),
-    /// Run the embedded target server (the seeds' backend endpoints).
+    /// Run the embedded target: a server that answers like a web team's backend
+    /// (/health, /api/..., /metrics), with fault knobs.
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example:\n  golive completions bash > /etc/bash_completion.d/golive")]
@@ -630,7 +631,7 @@ pub struct CanaryArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub count: u32,
 
-    /// Pause from the end of one sample to the start of the next (as the seed's loop).
+    /// Pause from the end of one sample to the start of the next (as the Stage 4 script's loop).
     #[arg(long, default_value = "300ms", value_parser = parse_duration_or_zero)]
     pub delay: Duration,
 
@@ -674,7 +675,7 @@ pub struct Stage4Args {
     #[arg(value_name = "URL")]
     pub url: Option<String>,
 
-    /// The URL by its seed-script name (an alias of the positional URL).
+    /// The URL by the Stage 3/Stage 4 scripts' name (an alias of the positional URL).
     #[arg(long, env = "PROD_URL", value_name = "URL")]
     pub prod_url: Option<String>,
 
@@ -852,7 +853,7 @@ pub struct SmokeTargetArgs {
     #[arg(value_name = "URL")]
     pub url: Option<String>,
 
-    /// The URL by its seed-script name (an alias of the positional URL).
+    /// The URL by the Stage 3/Stage 4 scripts' name (an alias of the positional URL).
     #[arg(long, env = "OI_BASE_URL", value_name = "URL", hide_env_values = false)]
     pub base: Option<String>,
 
@@ -860,7 +861,8 @@ pub struct SmokeTargetArgs {
     #[arg(long, env = "HEALTH_URL")]
     pub health_url: Option<String>,
 
-    /// TOML checks file (see the README) [default: the seed's five checks].
+    /// TOML checks file (docs/gates.md) [default: the five Stage 3 checks: health,
+    /// auth_csrf, security_csrf, stripe_webhook_signature, notify_outbox].
     #[arg(long, value_name = "FILE")]
     pub checks: Option<PathBuf>,
 
@@ -977,7 +979,7 @@ fn parse_window(s: &str) -> Result<u32, String> {
     Ok(bytes as u32)
 }
 
-/// Seconds as a number (the seeds' S4_TIMEOUT=5.0) or a humantime duration.
+/// Seconds as a number (the Stage 4 script's S4_TIMEOUT=5.0) or a humantime duration.
 fn parse_seconds(s: &str) -> Result<Duration, String> {
     match s.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),

@@ -280,7 +280,34 @@ impl Slo {
         }
     }
 
+    /// A value in this SLO's unit, in words: counts whole, others with their unit.
+    fn amount(&self, v: f64) -> String {
+        match self.unit {
+            Unit::Count => format!("{v:.0}"),
+            Unit::Percent => format!("{}%", trim(v)),
+            unit => format!("{} {}", trim(v), unit.as_str()),
+        }
+    }
+
+    /// Why a verdict failed, in words with both numbers.
+    fn why_failed(&self, observed: f64) -> String {
+        let (obs, limit) = (self.amount(observed), self.amount(self.threshold));
+        match self.op {
+            Op::Lt => format!("{obs}, at or over the limit of {limit}"),
+            Op::Le => format!("{obs}, over the limit of {limit}"),
+            Op::Gt => format!("{obs}, at or under the floor of {limit}"),
+            Op::Ge => format!("{obs}, under the floor of {limit}"),
+            Op::Eq => format!("{obs}, where {limit} is required"),
+            Op::Ne => format!("{obs}, the one value excluded"),
+        }
+    }
+
     fn verdict(&self, observed: Option<f64>, outcome: Outcome, reason: Option<String>) -> Verdict {
+        // A failure explains itself, as an inconclusive verdict does.
+        let reason = match (outcome, reason, observed) {
+            (Outcome::Fail, None, Some(v)) => Some(self.why_failed((v * 1000.0).round() / 1000.0)),
+            (_, reason, _) => reason,
+        };
         Verdict {
             slo: self.text.clone(),
             observed: observed.map(|v| (v * 1000.0).round() / 1000.0),
@@ -439,8 +466,15 @@ pub struct Verdict {
     pub unit: String,
     pub outcome: Outcome,
     pub pass: bool,
-    /// Why the verdict is inconclusive, when it is.
+    /// Why the verdict is not a pass (a failure's numbers, or what an inconclusive
+    /// one lacked).
     pub reason: Option<String>,
+}
+
+/// `500`, `99.5`, `0.333`: no trailing zeros.
+fn trim(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl Verdict {

@@ -275,13 +275,11 @@ fn verdict_of(
     let mut unsure = Vec::new();
     let failed = |v: &[Verdict], source: &str, out: &mut Vec<String>, want: Outcome| {
         for c in v.iter().filter(|c| c.outcome == want) {
-            let observed = c.observed_words();
             let why = c
                 .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            out.push(format!("{source}: {} observed {observed}{why}", c.slo));
+                .clone()
+                .unwrap_or_else(|| format!("observed {}", c.observed_words()));
+            out.push(format!("{source}: {}: {why}", c.slo));
         }
     };
     failed(&synthetic.slos, "synthetic", &mut fails, Outcome::Fail);

@@ -11,10 +11,9 @@ use super::charts::{self, RampMark};
 use super::judged::Judged;
 use super::notable;
 use super::suite::{self, Status, Suite};
-use super::text::bytes;
 use crate::gates::canary::CanaryResult;
 use crate::gates::stress::StressReport;
-use crate::measure::{decode_hist, ErrorKind, LatencyStats};
+use crate::measure::decode_hist;
 use crate::ramp::{window::WindowVerdict, EventKind, RampReport};
 
 const STYLE: &str = include_str!("report.css");
@@ -229,85 +228,34 @@ fn table(out: &mut String, rows: &[(&str, String)]) {
     out.push_str("</tbody></table>\n");
 }
 
+fn rows(out: &mut String, rows: &[super::stress_view::Row]) {
+    let pairs: Vec<(&str, String)> = rows.iter().map(|r| (r.label, r.value.clone())).collect();
+    table(out, &pairs);
+}
+
 fn stress(out: &mut String, r: &StressReport) {
     let res = &r.body.results;
-    let s = &r.body.settings;
+    let v = super::stress_view::view(r);
     out.push_str("<section>\n<h2>Results</h2>\n");
-    table(
-        out,
-        &[
-            (
-                "requests",
-                format!(
-                    "{} sent · {} responses · {} errors · {} aborted",
-                    res.requests_sent, res.responses, res.errors_total, res.aborted
-                ),
-            ),
-            (
-                "throughput",
-                format!(
-                    "{:.1} req/s over {:.3} s",
-                    res.throughput_rps, res.wall_time_s
-                ),
-            ),
-            (
-                "success",
-                res.success_rate_pct.map_or("-".into(), |p| {
-                    format!(
-                        "{p:.2}% ({} of {})",
-                        res.successes,
-                        res.responses + res.errors_total
-                    )
-                }),
-            ),
-            ("read", bytes(res.bytes_read)),
-            (
-                "status codes",
-                res.status_codes
-                    .iter()
-                    .map(|(c, n)| format!("{c} ×{n}"))
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-            ),
-        ],
-    );
-    let errors: Vec<(&str, String)> = ErrorKind::ALL
-        .iter()
-        .filter_map(|k| {
-            let n = *res.errors.get(k.as_str())?;
-            (n > 0).then(|| {
-                let fix = k.fix().map_or(String::new(), |f| format!(" Fix: {f}"));
-                (k.as_str(), format!("{n} · {}.{fix}", k.describe()))
-            })
-        })
-        .collect();
-    if !errors.is_empty() {
+    let _ = writeln!(out, "<p>{}</p>", escape(&v.plan));
+    rows(out, &v.results);
+    if !v.errors.is_empty() {
         out.push_str("<h3>Errors</h3>\n");
+        let errors: Vec<(&str, String)> = v
+            .errors
+            .iter()
+            .map(|e| {
+                let fix = e.fix.map_or(String::new(), |f| format!(" Fix: {f}"));
+                (e.kind, format!("{} · {}.{fix}", e.count, e.meaning))
+            })
+            .collect();
         table(out, &errors);
     }
     out.push_str("</section>\n");
 
     out.push_str("<section>\n<h2>Latency</h2>\n<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th>ms</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>count</th></tr></thead><tbody>\n");
-    let corrected = if res.schedule.is_some() {
-        "corrected"
-    } else {
-        "successes"
-    };
-    let mut rows: Vec<(&str, &LatencyStats)> = vec![(corrected, &res.latency)];
-    if let Some(w) = res
-        .latency_without_lag
-        .as_ref()
-        .filter(|w| **w != res.latency)
-    {
-        rows.push(("less golive's lag", w));
-    }
-    if let Some(svc) = &res.service_latency {
-        rows.push(("service time", svc));
-    }
-    if res.failed_latency.count > 0 {
-        rows.push(("failures", &res.failed_latency));
-    }
-    for (name, l) in rows {
+    let corrected = v.latency[0].0;
+    for (name, l) in &v.latency {
         let _ = writeln!(
             out,
             "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -386,83 +334,9 @@ fn stress(out: &mut String, r: &StressReport) {
     out.push_str("</section>\n");
 
     out.push_str("<section>\n<h2>Generator</h2>\n");
-    let g = &res.generator;
-    let mut rows = vec![
-        (
-            "generator",
-            format!(
-                "{} thread(s) · {} connections ({} opened) · {:.2} s CPU · {} µs CPU/request · {:.1} MB peak",
-                g.threads,
-                g.connections,
-                g.connections_opened,
-                g.cpu_time_s,
-                g.cpu_us_per_request.map_or("-".into(), |c| format!("{c:.1}")),
-                g.peak_rss_mb
-            ),
-        ),
-    ];
-    if let Some(sch) = &res.schedule {
-        rows.push((
-            "schedule",
-            format!(
-                "{:.1} req/s planned · {:.1} achieved · late sends {:.2}% (busy connection {:.2}%, golive late {:.2}%) · max send lag {:.3} ms",
-                sch.intended_rps, sch.achieved_rps, sch.late_sends_pct, sch.busy_waits_pct, sch.late_wakeups_pct, sch.max_send_lag_ms
-            ),
-        ));
-    }
-    table(out, &rows);
+    rows(out, &v.generator);
     out.push_str("<h3>Settings</h3>\n");
-    let bound = match (s.requests, s.duration_s) {
-        (Some(n), Some(d)) => format!("{n} requests or {d} s"),
-        (Some(n), None) => format!("{n} requests"),
-        (None, Some(d)) => format!("{d} s"),
-        (None, None) => "-".into(),
-    };
-    table(
-        out,
-        &[
-            ("request", format!("{} {}", s.method, s.url)),
-            (
-                "model",
-                match s.rate_rps {
-                    Some(r) => format!("open model at {r} req/s"),
-                    None => "closed loop".into(),
-                },
-            ),
-            (
-                "connections",
-                format!("{} over {} thread(s)", s.concurrency, s.threads),
-            ),
-            ("bound", bound),
-            ("timeout", format!("{} ms", s.timeout_ms)),
-            (
-                "protocol",
-                match (s.http2, s.streams) {
-                    (true, 1) => "HTTP/2".into(),
-                    (true, n) => format!("HTTP/2, {n} streams per connection"),
-                    (false, _) if s.hyper_h1_client() => "HTTP/1.1 (hyper's client)".into(),
-                    (false, _) => "HTTP/1.1".into(),
-                },
-            ),
-            (
-                "TLS verification",
-                if s.insecure {
-                    "off (-k)".into()
-                } else {
-                    "on".into()
-                },
-            ),
-            (
-                "headers",
-                if s.headers.is_empty() {
-                    "-".into()
-                } else {
-                    s.headers.join(", ")
-                },
-            ),
-            ("body", bytes(s.body_bytes as u64)),
-        ],
-    );
+    rows(out, &v.settings);
     out.push_str("</section>\n");
 }
 

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod notable;
 pub mod paint;
 pub mod ramp;
+pub mod stress_view;
 pub mod suite;
 pub mod text;
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::paint;
 use crate::gates::stress::StressReport;
-use crate::measure::{ErrorKind, LatencyStats};
+use crate::measure::LatencyStats;
 use crate::slo::Verdict;
 
 fn ms(v: Option<f64>) -> String {
@@ -53,7 +53,7 @@ pub(crate) fn verdict_value(v: &Verdict) -> String {
 }
 
 /// `200 ×1990 · 500 ×10`, or `empty` when there is nothing to count.
-fn counts<'a>(items: impl Iterator<Item = (&'a str, u64)>, empty: &str) -> String {
+pub(crate) fn counts<'a>(items: impl Iterator<Item = (&'a str, u64)>, empty: &str) -> String {
     let parts: Vec<String> = items.map(|(k, n)| format!("{k} ×{n}")).collect();
     if parts.is_empty() {
         empty.to_string()
@@ -77,7 +77,6 @@ pub fn slo_line(v: &Verdict) -> String {
     )
 }
 
-/// Renders a stress report for a terminal.
 /// `text` in lines of at most `width` columns, broken between words: the first line
 /// after `first`, the others after `indent` (a hanging indent).
 pub fn wrap(text: &str, width: usize, first: &str, indent: &str) -> String {
@@ -104,129 +103,48 @@ pub fn wrap(text: &str, width: usize, first: &str, indent: &str) -> String {
     out
 }
 
-/// The report, its warnings and reasons wrapped at `width` columns.
+/// Renders a stress report for a terminal, its rows from the one model the HTML page
+/// renders too, and its long lines (warnings, reasons) wrapped at `width` columns.
 pub fn stress(r: &StressReport, width: usize) -> String {
     let s = &r.body.settings;
-    let res = &r.body.results;
+    let v = super::stress_view::view(r);
     let mut out = String::new();
     let _ = writeln!(out, "golive {}  {} {}", r.envelope.command, s.method, s.url);
-    let bound = match (s.requests, s.duration_s) {
-        (Some(n), Some(d)) => format!("{n} requests or {d} s"),
-        (Some(n), None) => format!("{n} requests"),
-        (None, Some(d)) => format!("{d} s"),
-        (None, None) => String::new(),
-    };
-    let model = match s.rate_rps {
-        Some(rate) => format!("open model · {rate} req/s"),
-        None => "closed loop".into(),
-    };
-    let _ = writeln!(
-        out,
-        "  {model} · {} connections · {} thread(s) · {bound}{}\n",
-        s.concurrency,
-        s.threads,
-        match (s.http2, s.streams) {
-            (true, 1) => " · HTTP/2".to_string(),
-            (true, n) => format!(" · HTTP/2, {n} streams each"),
-            (false, _) if s.hyper_h1_client() => " · hyper's client".into(),
-            (false, _) => String::new(),
-        }
-    );
-    let _ = writeln!(
-        out,
-        "  requests    {} sent · {} responses · {} errors · {} aborted",
-        res.requests_sent, res.responses, res.errors_total, res.aborted
-    );
-    if res.retried_idle_close > 0 {
-        let n = res.retried_idle_close;
+    let _ = writeln!(out, "{}\n", wrap(&v.plan, width, "  ", "  "));
+    let label_row = |out: &mut String, label: &str, value: &str| {
+        let first = format!("  {label:<11} ");
         let _ = writeln!(
             out,
-            "  retried     {n} {} met a connection the server had closed while idle, and went out again on a new one (--no-retry counts them as resets)",
-            if n == 1 { "request" } else { "requests" }
+            "{}",
+            wrap(value, width, &first, &" ".repeat(first.len()))
         );
+    };
+    for row in &v.results {
+        label_row(&mut out, row.label, &row.value);
     }
-    let _ = writeln!(
-        out,
-        "  throughput  {:.1} req/s over {:.3} s · {} read",
-        res.throughput_rps,
-        res.wall_time_s,
-        bytes(res.bytes_read)
-    );
-    let success = res
-        .success_rate_pct
-        .map_or("-".into(), |p| format!("{p:.2}%"));
-    let _ = writeln!(
-        out,
-        "  success     {success} ({} of {})\n",
-        res.successes,
-        res.responses + res.errors_total
-    );
-
+    out.push('\n');
     let _ = writeln!(
         out,
         "  {:<10}{:>7}{:>7}{:>7}{:>7}{:>7}{:>8}{:>8}{:>7}{:>9}",
         "ms", "min", "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "count"
     );
-    let corrected = if res.schedule.is_some() {
-        "corrected"
-    } else {
-        "successes"
-    };
-    latency_row(&mut out, corrected, &res.latency);
-    if let Some(without) = res
-        .latency_without_lag
-        .as_ref()
-        .filter(|w| **w != res.latency)
-    {
-        latency_row(&mut out, "less lag", without);
-    }
-    if let Some(service) = &res.service_latency {
-        latency_row(&mut out, "service", service);
-    }
-    if res.failed_latency.count > 0 {
-        latency_row(&mut out, "failures", &res.failed_latency);
+    for (name, l) in &v.latency {
+        // The table's first column is ten wide: the long names shortened.
+        let short = match *name {
+            "less golive's lag" => "less lag",
+            "service time" => "service",
+            other => other,
+        };
+        latency_row(&mut out, short, l);
     }
     out.push('\n');
-
-    let statuses = res.status_codes.iter().map(|(c, n)| (c.as_str(), *n));
-    let _ = writeln!(out, "  status      {}", counts(statuses, "-"));
-    let errors = res
-        .errors
-        .iter()
-        .filter(|(_, &n)| n > 0)
-        .map(|(k, n)| (k.as_str(), *n));
-    let _ = writeln!(out, "  errors      {}", counts(errors, "none"));
-    for kind in ErrorKind::ALL {
-        let seen = res.errors.get(kind.as_str()).is_some_and(|&n| n > 0);
-        if let (true, Some(fix)) = (seen, kind.fix()) {
-            let _ = writeln!(out, "  {:<11} {}", kind.as_str(), kind.describe());
-            let _ = writeln!(out, "  {:<11} fix: {fix}", "");
-        }
+    for e in v.errors.iter().filter(|e| e.fix.is_some()) {
+        label_row(&mut out, e.kind, e.meaning);
+        label_row(&mut out, "", &format!("fix: {}", e.fix.unwrap_or_default()));
     }
-    if let Some(sch) = &res.schedule {
-        let _ = writeln!(
-            out,
-            "  schedule    {:.1} req/s planned · {:.1} achieved · max lag {} ms",
-            sch.intended_rps,
-            sch.achieved_rps,
-            ms(Some(sch.max_send_lag_ms))
-        );
-        let _ = writeln!(
-            out,
-            "              late sends {:.2}%: busy connection {:.2}% · golive late {:.2}%",
-            sch.late_sends_pct, sch.busy_waits_pct, sch.late_wakeups_pct
-        );
+    for row in &v.generator {
+        label_row(&mut out, row.label, &row.value);
     }
-    let g = &res.generator;
-    let _ = writeln!(
-        out,
-        "  generator   {} thread(s) · {} conns opened · {} µs CPU/req · {:.1} MB",
-        g.threads,
-        g.connections_opened,
-        g.cpu_us_per_request
-            .map_or("-".into(), |c| format!("{c:.1}")),
-        g.peak_rss_mb
-    );
 
     for w in &r.body.warnings {
         // The label is painted after wrapping: styles take no columns.
