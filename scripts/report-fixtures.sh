@@ -13,11 +13,12 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=18931
-"$golive" serve --port $port --latency 2ms >/dev/null 2>&1 &
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export GOLIVE_ADMIN_TOKEN=fixtures
+"$golive" serve --port "$port" --latency 2ms --admin >/dev/null 2>&1 &
 base=http://127.0.0.1:$port
 for _ in $(seq 50); do curl -fs "$base/health" >/dev/null && break; sleep 0.1; done
-faults() { curl -fs -X POST "$base/admin/faults?$1" >/dev/null; }
+faults() { curl -fs -X POST -H "X-Golive-Admin: $GOLIVE_ADMIN_TOKEN" "$base/admin/faults?$1" >/dev/null; }
 
 # stress: open model at 100 req/s for 5 s; every request in [2 s, 3 s) is held for
 # an extra second (a stall) and a short burst of 5xx follows it.
@@ -33,7 +34,7 @@ faults 'latency=0s&error_rate=0'
 "$golive" merge "$work/a.json" "$work/b.json" --slo 'p99<250ms' --json "$out/merge.json" >/dev/null
 
 "$golive" canary "$base/health" --count 8 --delay 50ms --json "$out/canary.json" >/dev/null
-"$golive" smoke --base "$base" --json "$out/smoke.json" >/dev/null || true
+"$golive" smoke "$base" --json "$out/smoke.json" >/dev/null || true
 "$golive" probes "$base" --json "$out/probes.json" >/dev/null || true
 printf 'API_BASE=http://example.invalid\nSTRIPE_SECRET_KEY=\n# optional\nSENTRY_DSN=\n' > "$work/.env.example"
 API_BASE=x "$golive" envcheck --example "$work/.env.example" --json "$out/envcheck.json" >/dev/null || true
@@ -42,12 +43,22 @@ cp "$work/s3/summary.json" "$out/stage3.json"
 PROD_URL=$base "$golive" stage4 --out "$work/s4" >/dev/null || true
 cp "$work/s4/summary.json" "$out/stage4.json"
 
-# ramp: the target turns 30% 5xx when the weight reaches 50, and the ramp rolls back.
-"$golive" ramp "$base/health" --skip-pre --steps 5:1s,20:1s,50:1s,100:1s --interval 500ms \
-  --warmup 0s --window-rate 60 \
-  --set-weight "if [ {weight} = 50 ]; then curl -fs -X POST '$base/admin/faults?error_rate=0.3'; fi" \
-  --rollback-cmd "curl -fs -X POST '$base/admin/faults?error_rate=0'" \
-  --json "$out/ramp.json" >/dev/null || true
+# ramp: interrupted (Ctrl-C) during its second step and resumed; then the target turns
+# 30% 5xx when the weight reaches 50, and the ramp rolls back.
+# The token stays in the environment: the journaled command names the variable.
+admin='-H "X-Golive-Admin: $GOLIVE_ADMIN_TOKEN"'
+"$golive" ramp "$base/health" --skip-pre --steps 5:1s,20:2s,50:1s,100:1s --interval 500ms \
+  --warmup 0s --window-rate 60 --no-progress --state "$work/ramp-state.json" \
+  --set-weight "if [ {weight} = 50 ]; then curl -fs -X POST $admin '$base/admin/faults?error_rate=0.3'; fi" \
+  --rollback-cmd "curl -fs -X POST $admin '$base/admin/faults?error_rate=0'" \
+  --json "$out/ramp.json" >/dev/null &
+ramp=$!
+for _ in $(seq 200); do
+  grep -q '"step": 1' "$work/ramp-state.json" 2>/dev/null && grep -q '"windows": 1' "$work/ramp-state.json" && break
+  sleep 0.05
+done
+kill -INT "$ramp"; wait "$ramp" || true
+"$golive" ramp --resume --state "$work/ramp-state.json" --no-progress >/dev/null || true
 
 # Host-specific fields (the temporary directory) are made stable.
 sed -i "s|$work|/tmp/golive-fixtures|g" "$out"/*.json

@@ -136,6 +136,30 @@ fn chromium_renders_reports_with_charts_verdicts_and_no_csp_violation() {
             "{kind}: empty charts"
         );
         assert!(dom.contains("<h2>Checks</h2>"), "{kind}");
+        // The pieces each page must show a person.
+        let pieces: &[&str] = match kind {
+            // The non-2xx on their own scale; a failed SLO says why, with numbers.
+            "stress" => &[
+                "not 2xx/s",
+                "at or over the limit of 500 ms",
+                "own median second",
+            ],
+            // The plan; the legend beside the chart; the interruption and resume.
+            "ramp" => &[
+                "<h3>Plan</h3>",
+                "interrupted, resumed",
+                "INTERRUPTED at step 2",
+                "RESUMED",
+                "rolled back to 0% from",
+            ],
+            _ => &[],
+        };
+        for piece in pieces {
+            assert!(
+                dom.contains(piece),
+                "{kind}: no {piece:?} in the rendered page"
+            );
+        }
 
         let shot = shots.join(format!("{kind}.png"));
         let _ = std::fs::remove_file(&shot);

@@ -285,6 +285,7 @@ fn finished(
             url: url.to_string(),
             revision: state.revision.clone().or(plan.revision.clone()),
             state_file: path.map(|p| p.display().to_string()),
+            plan: Some(plan.summary()),
             why: ended.why.clone(),
             timeline: state.timeline.clone(),
         },

@@ -48,18 +48,22 @@ pub enum EventKind {
     Paused {
         step: usize,
         weight: u32,
-        /// The pause's id: `golive ramp approve` answers this one.
+        /// The pause's id: `golive ramp approve` answers this one (0 in results
+        /// written before pauses had ids).
+        #[serde(default)]
         pause: u32,
         why: String,
     },
     Approved {
         step: usize,
+        #[serde(default)]
         pause: u32,
     },
     /// `golive ramp abort` was heard: the ramp rolls back at once.
     Aborted {
         step: Option<usize>,
         /// What the ramp was doing when the abort came.
+        #[serde(default)]
         during: String,
     },
     /// The rollback is about to run (journaled before it does).
@@ -85,6 +89,7 @@ pub enum EventKind {
     Interrupted {
         step: Option<usize>,
         /// The weight as far as golive knows it, in words.
+        #[serde(default)]
         weight: String,
     },
     /// The journal could not be written; the ramp stopped.

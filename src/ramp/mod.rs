@@ -21,12 +21,71 @@ pub use plan::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan, Ste
 pub use run::{abort, run, Ended};
 pub use state::{Journal, Phase, RampState};
 
+/// The plan a ramp ran, as its report shows it (commands as written; header values
+/// never: they are not part of the plan's text).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct PlanSummary {
+    pub steps: Vec<Step>,
+    pub interval_s: f64,
+    pub warmup_s: f64,
+    /// The windows' synthetic load.
+    pub window_rate_rps: f64,
+    pub window_concurrency: u32,
+    /// The rollback criteria each window is judged by.
+    pub slos: Vec<String>,
+    /// The pre-gate's SLOs; `null` when the pre-gate was skipped.
+    pub pre_gate_slos: Option<Vec<String>>,
+    /// The service's metrics endpoint, when it was judged too.
+    pub metrics_url: Option<String>,
+    pub set_weight: String,
+    pub rollback: String,
+    pub guards: Vec<String>,
+    pub on_event_hooks: usize,
+    pub command_timeout_s: f64,
+    pub on_fail: OnFail,
+    pub pause_before: Vec<u32>,
+    pub failure_limit: Option<u32>,
+    pub consecutive_failures: Option<u32>,
+    pub error_limit: u32,
+}
+
+impl RampPlan {
+    pub fn summary(&self) -> PlanSummary {
+        PlanSummary {
+            steps: self.steps.clone(),
+            interval_s: self.interval.as_secs_f64(),
+            warmup_s: self.warmup.as_secs_f64(),
+            window_rate_rps: self.sample.load.rate.unwrap_or(0.0),
+            window_concurrency: self.sample.load.concurrency,
+            slos: self.sample.slos.iter().map(|s| s.to_string()).collect(),
+            pre_gate_slos: self
+                .pre
+                .as_ref()
+                .map(|p| p.slos.iter().map(|s| s.to_string()).collect()),
+            metrics_url: self.metrics.as_ref().map(|m| m.target.uri.to_string()),
+            set_weight: self.commands.set_weight.clone(),
+            rollback: self.commands.rollback_cmd(),
+            guards: self.commands.guards.clone(),
+            on_event_hooks: self.commands.on_event.len(),
+            command_timeout_s: self.commands.timeout.as_secs_f64(),
+            on_fail: self.on_fail,
+            pause_before: self.pause_before.clone(),
+            failure_limit: self.limits.failure_limit,
+            consecutive_failures: self.limits.consecutive_failures,
+            error_limit: self.limits.error_limit,
+        }
+    }
+}
+
 /// What `--json` writes after the envelope.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RampRun {
     pub url: String,
     pub revision: Option<String>,
     pub state_file: Option<String>,
+    /// The plan it ran (absent in results written before it was recorded).
+    #[serde(default)]
+    pub plan: Option<PlanSummary>,
     /// Why the ramp ended as it did, one line.
     pub why: String,
     pub timeline: Vec<Event>,

@@ -146,14 +146,31 @@ fn finished(s: &SecondStats) -> f64 {
     (s.responses + s.errors) as f64
 }
 
+/// How long the last second lasted, when the run ended part way through it (its
+/// counts are then scaled to per-second rates, so that the end of a run is not drawn
+/// as a collapse). `None` when it was whole, or too short to scale (under 0.1 s).
+pub fn partial_last_second(seconds: &[SecondStats], wall_s: f64) -> Option<f64> {
+    let last = seconds.last()?;
+    let span = wall_s - f64::from(last.second);
+    (0.1..0.999).contains(&span).then_some(span)
+}
+
 /// Over time, one panel each: throughput; p50 and p99 latency; status classes and
-/// errors stacked. Seconds in `marked` (stalls, bursts) are shaded in every panel.
-pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
+/// errors stacked; and the non-2xx alone on their own scale, so that 1% of 5xx is as
+/// visible as 50%. Seconds in `marked` (stalls, bursts) are shaded in every panel. A
+/// partial last second (see [`partial_last_second`]) is drawn as a rate.
+pub fn over_time(seconds: &[SecondStats], marked: &[u32], wall_s: f64) -> Svg {
     let last = seconds.last().map_or(1, |s| s.second + 1).max(1);
     let x_range = 0f64..f64::from(last);
     let marked = &spans(marked, last);
-    svg(560, |root| {
-        let panels = root.split_evenly((3, 1));
+    let tail = partial_last_second(seconds, wall_s);
+    let per_second = |s: &SecondStats, n: f64| match tail {
+        Some(span) if s.second + 1 == last => n / span,
+        _ => n,
+    };
+    let finished = |s: &SecondStats| per_second(s, finished(s));
+    svg(720, |root| {
+        let panels = root.split_evenly((4, 1));
         // Throughput and the stacked statuses share one scale and one downsampling.
         let busiest = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
         let by_finished: Vec<&SecondStats> = thin(seconds, finished).collect();
@@ -189,14 +206,6 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
         }
         legend(&mut chart)?;
 
-        let mut chart = panel(
-            &panels[2],
-            &x_range,
-            busiest,
-            "responses",
-            "seconds since start",
-            marked,
-        )?;
         // Stacked: each layer is drawn to its cumulative height, tallest first.
         let layers: [Layer; 5] = [
             ("errors", PURPLE, |s| s.errors),
@@ -205,26 +214,58 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32]) -> Svg {
             ("3xx", SKY, |s| s.status_3xx),
             ("2xx", GREEN, |s| s.status_2xx),
         ];
-        for depth in 0..layers.len() {
-            let (name, color, _) = layers[depth];
-            let points: Vec<(f64, f64)> = by_finished
-                .iter()
-                .map(|s| {
-                    let height: u64 = layers[depth..].iter().map(|(_, _, f)| f(s)).sum();
-                    (f64::from(s.second) + 0.5, height as f64)
-                })
-                .collect();
-            chart
-                .draw_series(AreaSeries::new(points, 0.0, color.mix(0.85)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled())
-                });
-        }
+        let mut chart = panel(&panels[2], &x_range, busiest, "responses/s", "", marked)?;
+        stack(&mut chart, &layers, &by_finished, &per_second)?;
+        legend(&mut chart)?;
+        // The non-2xx alone, on their own scale.
+        let failing = &layers[..4];
+        let worst = seconds
+            .iter()
+            .map(|s| per_second(s, failing.iter().map(|(_, _, f)| f(s)).sum::<u64>() as f64))
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
+        let by_failing: Vec<&SecondStats> = thin(seconds, |s| {
+            failing.iter().map(|(_, _, f)| f(s)).sum::<u64>() as f64
+        })
+        .collect();
+        let mut chart = panel(
+            &panels[3],
+            &x_range,
+            worst,
+            "not 2xx/s",
+            "seconds since start",
+            marked,
+        )?;
+        stack(&mut chart, failing, &by_failing, &per_second)?;
         legend(&mut chart)?;
         root.present()?;
         Ok(())
     })
+}
+
+/// Stacked areas: each layer drawn to its cumulative height, the first on top.
+fn stack(
+    chart: &mut Chart<'_, '_>,
+    layers: &[Layer],
+    seconds: &[&SecondStats],
+    per_second: &dyn Fn(&SecondStats, f64) -> f64,
+) -> Drawn {
+    for depth in 0..layers.len() {
+        let (name, color, _) = layers[depth];
+        let points: Vec<(f64, f64)> = seconds
+            .iter()
+            .map(|s| {
+                let height: u64 = layers[depth..].iter().map(|(_, _, f)| f(s)).sum();
+                (f64::from(s.second) + 0.5, per_second(s, height as f64))
+            })
+            .collect();
+        chart
+            .draw_series(AreaSeries::new(points, 0.0, color.mix(0.85)))?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    Ok(())
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -339,14 +380,62 @@ pub enum RampMark {
     /// A window's end: its weight and whether it passed (`None`: inconclusive or error).
     Window(f64, u32, Option<bool>),
     RolledBack(f64),
+    /// The ramp was interrupted here (Ctrl-C, a kill)…
+    Interrupted(f64),
+    /// …and resumed here.
+    Resumed(f64),
+}
+
+/// Width of the legend drawn beside a chart, outside its data.
+const LEGEND_WIDTH: u32 = 150;
+
+/// A legend in its own area: each entry a swatch (a line, a dot, a dashed line) and
+/// its name, one under the other.
+fn side_legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    entries: &[(&str, RGBColor, Swatch)],
+) -> Drawn {
+    for (i, (name, color, swatch)) in entries.iter().enumerate() {
+        let y = 24 + 20 * i as i32;
+        match swatch {
+            Swatch::Line => area.draw(&PathElement::new(
+                vec![(8, y), (28, y)],
+                color.stroke_width(2),
+            ))?,
+            Swatch::Dot => area.draw(&Circle::new((18, y), 5, color.filled()))?,
+            Swatch::Dashed => {
+                for x in [8, 16, 24] {
+                    area.draw(&PathElement::new(
+                        vec![(x, y), (x + 4, y)],
+                        color.stroke_width(2),
+                    ))?
+                }
+            }
+        }
+        area.draw(&Text::new(
+            name.to_string(),
+            (36, y - 7),
+            (FONT, 12).into_font(),
+        ))?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Swatch {
+    Line,
+    Dot,
+    Dashed,
 }
 
 /// The traffic weight over time as steps, each window a dot on its step (green pass,
-/// vermillion fail, grey neither), and the rollback as a vertical line.
+/// vermillion fail, grey neither), a rollback as a vertical line, an interruption and
+/// a resume as dashed ones; the legend beside the chart, never over its last windows.
 pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
     let end = end_s.max(1.0);
     svg(300, |root| {
-        let mut chart = ChartBuilder::on(&root)
+        let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
@@ -364,7 +453,7 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
             let next = match m {
                 RampMark::Weight(t, w) => Some((*t, f64::from(*w))),
                 RampMark::RolledBack(t) => Some((*t, 0.0)),
-                RampMark::Window(..) => None,
+                _ => None,
             };
             if let Some((t, w)) = next {
                 steps.push((t, weight));
@@ -373,10 +462,7 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
             }
         }
         steps.push((end, weight));
-        chart
-            .draw_series(LineSeries::new(steps, BLUE.stroke_width(2)))?
-            .label("weight")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        chart.draw_series(LineSeries::new(steps, BLUE.stroke_width(2)))?;
         chart.draw_series(marks.iter().filter_map(|m| match m {
             RampMark::Window(t, w, verdict) => {
                 let color = match verdict {
@@ -388,20 +474,42 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
             }
             _ => None,
         }))?;
+        let mut entries = vec![
+            ("weight", BLUE, Swatch::Line),
+            ("window passed", GREEN, Swatch::Dot),
+            ("window failed", VERMILLION, Swatch::Dot),
+            ("not judged", GREY, Swatch::Dot),
+        ];
+        let mut seen = (false, false);
         for m in marks {
-            if let RampMark::RolledBack(t) = m {
-                chart
-                    .draw_series(LineSeries::new(
-                        vec![(*t, 0.0), (*t, 105.0)],
-                        VERMILLION.stroke_width(2),
-                    ))?
-                    .label("rollback")
-                    .legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], VERMILLION.stroke_width(2))
-                    });
+            let (t, color, dashed) = match m {
+                RampMark::RolledBack(t) => (*t, VERMILLION, false),
+                RampMark::Interrupted(t) | RampMark::Resumed(t) => (*t, GREY, true),
+                _ => continue,
+            };
+            if dashed {
+                // A dashed vertical line: short segments up the chart.
+                let segments = (0..21).map(|i| {
+                    let y = f64::from(i) * 5.0;
+                    PathElement::new(vec![(t, y), (t, y + 2.5)], color.stroke_width(2))
+                });
+                chart.draw_series(segments)?;
+                seen.1 = true;
+            } else {
+                chart.draw_series(LineSeries::new(
+                    vec![(t, 0.0), (t, 105.0)],
+                    color.stroke_width(2),
+                ))?;
+                seen.0 = true;
             }
         }
-        legend(&mut chart)?;
+        if seen.0 {
+            entries.push(("rolled back", VERMILLION, Swatch::Line));
+        }
+        if seen.1 {
+            entries.push(("interrupted, resumed", GREY, Swatch::Dashed));
+        }
+        side_legend(&side, &entries)?;
         root.present()?;
         Ok(())
     })

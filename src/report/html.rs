@@ -310,8 +310,13 @@ fn stress(out: &mut String, r: &StressReport) {
         };
         figure(
             out,
-            &charts::over_time(&res.timeline, &marked),
-            &format!("Per second: requests finished, p50 and p99 latency of successes, responses by status class with errors stacked. Shaded: notable seconds.{thinned}"),
+            &charts::over_time(&res.timeline, &marked, res.wall_time_s),
+            &format!(
+                "Per second: requests finished, p50 and p99 latency of successes, responses by status class with errors stacked, and the responses that were not 2xx on their own scale (so 1% shows). Shaded: notable seconds, each against the run's own median second.{thinned}{}",
+                charts::partial_last_second(&res.timeline, res.wall_time_s).map_or(String::new(), |span| format!(
+                    " The last second lasted {span:.2} s: its counts are drawn as a per-second rate."
+                ))
+            ),
         );
     }
     if found.is_empty() {
@@ -363,6 +368,99 @@ fn seconds_since(start: &str, at: &str) -> f64 {
     }
 }
 
+fn ramp_plan(out: &mut String, p: &crate::ramp::PlanSummary, state: Option<&str>) {
+    let secs = |s: f64| {
+        humantime::format_duration(std::time::Duration::from_secs_f64(s.max(0.0))).to_string()
+    };
+    let steps: Vec<String> = p
+        .steps
+        .iter()
+        .map(|s| format!("{}% for {}", s.weight, humantime::format_duration(s.hold)))
+        .collect();
+    let limits = match (p.failure_limit, p.consecutive_failures) {
+        (Some(n), _) => format!(
+            "{n} failing {} a step",
+            if n == 1 { "window ends" } else { "windows end" }
+        ),
+        (None, Some(n)) => format!("{n} failing windows in a row end a step"),
+        (None, None) => "no failure limit".into(),
+    };
+    let mut rows = vec![
+        ("steps", steps.join(" → ")),
+        (
+            "windows",
+            format!(
+                "every {} after a {} warm-up · {} req/s over {} connections · judged by {}",
+                secs(p.interval_s),
+                secs(p.warmup_s),
+                p.window_rate_rps,
+                p.window_concurrency,
+                p.slos.join(", ")
+            ),
+        ),
+        (
+            "pre-gate",
+            p.pre_gate_slos
+                .as_ref()
+                .map_or("skipped (--skip-pre)".into(), |s| {
+                    format!("a stress run judged by {}", s.join(", "))
+                }),
+        ),
+        (
+            "service metrics",
+            p.metrics_url
+                .clone()
+                .unwrap_or_else(|| "not scraped".into()),
+        ),
+        ("set weight", p.set_weight.clone()),
+        ("rollback", p.rollback.clone()),
+        (
+            "on a failing step",
+            match p.on_fail {
+                crate::ramp::OnFail::Rollback => "roll back".to_string(),
+                crate::ramp::OnFail::Pause => "pause for approve or abort".into(),
+            },
+        ),
+        (
+            "limits",
+            format!(
+                "{limits}; more than {} windows not judged stop the ramp",
+                p.error_limit
+            ),
+        ),
+        (
+            "commands",
+            format!(
+                "{} {} · {} event {} · each bounded by {}",
+                p.guards.len(),
+                if p.guards.len() == 1 {
+                    "guard"
+                } else {
+                    "guards"
+                },
+                p.on_event_hooks,
+                if p.on_event_hooks == 1 {
+                    "hook"
+                } else {
+                    "hooks"
+                },
+                secs(p.command_timeout_s)
+            ),
+        ),
+    ];
+    if !p.pause_before.is_empty() {
+        let gates: Vec<String> = p.pause_before.iter().map(|w| format!("{w}%")).collect();
+        rows.push(("approval before", gates.join(", ")));
+    }
+    for g in &p.guards {
+        rows.push(("guard", g.clone()));
+    }
+    if let Some(s) = state {
+        rows.push(("journal", s.to_string()));
+    }
+    table(out, &rows);
+}
+
 fn ramp(out: &mut String, r: &RampReport) {
     // Events carry milliseconds; the envelope only seconds.
     let start = r
@@ -375,11 +473,16 @@ fn ramp(out: &mut String, r: &RampReport) {
     for e in &r.body.timeline {
         let t = seconds_since(start, &e.at);
         let line = match &e.kind {
-            EventKind::Started { revision, resumed } => format!(
-                "{} revision {}",
-                if *resumed { "resumed" } else { "started" },
-                revision.as_deref().unwrap_or("-")
-            ),
+            EventKind::Started { revision, resumed } => {
+                if *resumed {
+                    marks.push(RampMark::Resumed(t));
+                }
+                format!(
+                    "{} revision {}",
+                    if *resumed { "RESUMED" } else { "started" },
+                    revision.as_deref().unwrap_or("(none given)")
+                )
+            }
             EventKind::PreGate {
                 outcome,
                 skipped,
@@ -471,10 +574,13 @@ fn ramp(out: &mut String, r: &RampReport) {
                 rollback.describe(),
                 weight.unwrap_or(0)
             ),
-            EventKind::Interrupted { step, weight } => format!(
-                "interrupted at step {} (the weight is {weight}); a resumed ramp goes on from here",
-                step.map_or("-".into(), |s| (s + 1).to_string())
-            ),
+            EventKind::Interrupted { step, weight } => {
+                marks.push(RampMark::Interrupted(t));
+                format!(
+                    "INTERRUPTED at {} (the weight is {weight}); a resumed ramp goes on from here",
+                    step.map_or("the pre-gate".into(), |s| format!("step {}", s + 1))
+                )
+            }
             EventKind::JournalFailed { why } => format!("the journal could not be written: {why}"),
             EventKind::Finished { outcome, why } => format!("finished {}: {why}", outcome.as_str()),
         };
@@ -489,8 +595,12 @@ fn ramp(out: &mut String, r: &RampReport) {
     figure(
         out,
         &charts::ramp(&marks, end),
-        "Traffic weight over time; each window a dot on its step (green pass, vermillion fail, grey inconclusive or error); a vertical line marks a rollback.",
+        "Traffic weight over time; each window a dot on its step (green pass, vermillion fail, grey inconclusive or error); a solid vertical line marks a rollback (the action), dashed ones an interruption and the resume.",
     );
+    if let Some(p) = &r.body.plan {
+        out.push_str("<h3>Plan</h3>\n");
+        ramp_plan(out, p, r.body.state_file.as_deref());
+    }
     out.push_str("<h3>Timeline</h3>\n<ol class=\"timeline\">");
     for (t, line) in lines {
         let _ = write!(
