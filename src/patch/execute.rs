@@ -9,12 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::plan::{Op, Plan};
-use super::{io_err, read_optional, PatchError};
+use super::{io_err, read_optional, PatchError, TEMP_PREFIX};
 use crate::output::file::write_prefixed;
-
-/// The prefix of the patch's temporary files, so that the next run can remove those a
-/// crash left behind without touching anyone else's.
-pub const TEMP_PREFIX: &str = ".golive-patch-";
 
 /// Test hook: a pause after every step, so that a test's SIGKILL can land between
 /// any two of them.

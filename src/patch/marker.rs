@@ -160,6 +160,25 @@ impl Marker {
     }
 }
 
+/// Where a recorded file stands: at its `before`, at its `after`, or neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    Before,
+    After,
+    Neither,
+}
+
+pub fn at(rec: &FileRecord, current: Option<&[u8]>) -> At {
+    let h = current.map(sha256_hex);
+    if h.as_deref() == Some(rec.after.as_str()) {
+        At::After
+    } else if h == rec.before {
+        At::Before
+    } else {
+        At::Neither
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use files::{PatchedFile, BACKUP_SUFFIX, MARKER, RUN_ALL, TEST2};
+
+/// The prefix of the patch's temporary files, so that the next run can remove those a
+/// crash left behind without touching anyone else's.
+pub const TEMP_PREFIX: &str = ".golive-patch-";
 use marker::{Marker, MarkerError};
 use runall::ShapeError;
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use super::marker::{FileRecord, Journal, Marker};
+use super::marker::{at, At, FileRecord, Journal, Marker};
 use super::runall::ShapeError;
 use super::status::status;
 use super::{read_optional, sha256_hex, PatchError, PatchedFile, Project, MARKER};
@@ -110,25 +110,6 @@ fn ensure_writable(path: &Path) -> Result<(), PatchError> {
 
 fn hash(bytes: Option<&[u8]>) -> Option<String> {
     bytes.map(sha256_hex)
-}
-
-/// Where a recorded file stands: at its `before`, at its `after`, or neither.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum At {
-    Before,
-    After,
-    Neither,
-}
-
-pub fn at(rec: &FileRecord, current: Option<&[u8]>) -> At {
-    let h = hash(current);
-    if h.as_deref() == Some(rec.after.as_str()) {
-        At::After
-    } else if h == rec.before {
-        At::Before
-    } else {
-        At::Neither
-    }
 }
 
 /// The directories a new file needs (its parents under the root), outermost first.

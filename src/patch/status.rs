@@ -2,10 +2,8 @@
 //! apply, backups, rows, leftovers, and whether the marker itself can be trusted. Every
 //! problem names the one command that recovers from it.
 
-use super::execute::TEMP_PREFIX;
-use super::marker::{Journal, Marker};
-use super::plan::{at, At};
-use super::{read_optional, PatchError, PatchedFile, Project, MARKER};
+use super::marker::{at, At, Journal, Marker};
+use super::{read_optional, PatchError, PatchedFile, Project, MARKER, TEMP_PREFIX};
 
 #[derive(Clone, Debug, Default)]
 pub struct Status {
