@@ -285,15 +285,7 @@ fn metrics_see_5xx_the_synthetic_load_did_not_send() {
     traffic.join().unwrap();
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let report = r.report();
-    let window = report
-        .body
-        .timeline
-        .iter()
-        .find_map(|e| match &e.kind {
-            EventKind::Window(w) => Some(w.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let window = report.body.windows().remove(0);
     assert_eq!(window.synthetic.status_5xx, 0);
     let service = window.metrics.unwrap();
     assert!(service.status_5xx.unwrap() > 0.0, "{service:?}");

@@ -1,17 +1,21 @@
 //! The service's own metrics: one scrape of a Prometheus text endpoint, and what
 //! happened between two scrapes (counter deltas; a counter that went down was reset,
-//! so it counts from zero). Parsing is prometheus-parse's.
+//! so it counts from zero; a series absent from the first scrape was created since,
+//! as client libraries create a series at its first observation, so it counts from
+//! zero too). Parsing follows the exposition format (see [`super::exposition`]).
 
 use std::collections::BTreeMap;
 
-use prometheus_parse::{Scrape, Value};
 use regex::Regex;
+
+use super::exposition::{self, Sample};
 
 /// A series selector: `name`, optionally with `{label="value", label=~"regex"}`.
 #[derive(Clone, Debug)]
 pub struct Selector {
     pub name: String,
-    matchers: Vec<(String, Match)>,
+    /// (label, match, negated).
+    matchers: Vec<(String, Match, bool)>,
     text: String,
 }
 
@@ -45,27 +49,10 @@ impl std::str::FromStr for Selector {
                 "'{s}': expected a metric name, e.g. http_requests_total{{status=~\"5..\"}}"
             ));
         }
-        let mut matchers = Vec::new();
-        if let Some(rest) = rest {
-            let body = rest
-                .strip_suffix('}')
-                .ok_or_else(|| format!("'{s}': missing '}}'"))?;
-            for part in body.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (label, m) = if let Some((l, v)) = part.split_once("=~") {
-                    let v = v.trim().trim_matches('"');
-                    let re = Regex::new(&format!("^(?:{v})$"))
-                        .map_err(|e| format!("'{s}': bad regex '{v}': {e}"))?;
-                    (l, Match::Re(re))
-                } else if let Some((l, v)) = part.split_once('=') {
-                    (l, Match::Eq(v.trim().trim_matches('"').to_string()))
-                } else {
-                    return Err(format!(
-                        "'{s}': expected label=\"value\" or label=~\"regex\""
-                    ));
-                };
-                matchers.push((label.trim().to_string(), m));
-            }
-        }
+        let matchers = match rest {
+            Some(rest) => matchers(rest).map_err(|why| format!("'{s}': {why}"))?,
+            None => Vec::new(),
+        };
         Ok(Selector {
             name: name.to_string(),
             matchers,
@@ -74,14 +61,52 @@ impl std::str::FromStr for Selector {
     }
 }
 
+/// `label="value", label=~"regex", label!="value", label!~"regex"}` (after the '{'),
+/// values quoted and escaped as in the exposition format.
+fn matchers(mut rest: &str) -> Result<Vec<(String, Match, bool)>, String> {
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix('}') {
+            if !after.trim().is_empty() {
+                return Err("text after '}'".into());
+            }
+            return Ok(out);
+        }
+        let (label, after) =
+            exposition::name(rest).ok_or("expected label=\"value\" or label=~\"regex\"")?;
+        let after = after.trim_start();
+        let (op, after) = ["=~", "!~", "!=", "="]
+            .iter()
+            .find_map(|op| after.strip_prefix(op).map(|a| (*op, a)))
+            .ok_or_else(|| format!("expected =, !=, =~ or !~ after '{label}'"))?;
+        let (value, after) = exposition::quoted(after.trim_start())?;
+        let m = if op.ends_with('~') {
+            let re = Regex::new(&format!("^(?:{value})$"))
+                .map_err(|e| format!("bad regex '{value}': {e}"))?;
+            Match::Re(re)
+        } else {
+            Match::Eq(value)
+        };
+        out.push((label.to_string(), m, op.starts_with('!')));
+        rest = after.trim_start();
+        match rest.strip_prefix(',') {
+            Some(after) => rest = after,
+            None if rest.starts_with('}') => {}
+            None => return Err("missing '}'".into()),
+        }
+    }
+}
+
 impl Selector {
-    fn matches(&self, labels: &prometheus_parse::Labels) -> bool {
-        self.matchers.iter().all(|(l, m)| {
-            let v = labels.get(l).unwrap_or("");
-            match m {
+    fn matches(&self, sample: &Sample) -> bool {
+        self.matchers.iter().all(|(l, m, negated)| {
+            let v = sample.label(l).unwrap_or("");
+            let hit = match m {
                 Match::Eq(want) => v == want,
                 Match::Re(re) => re.is_match(v),
-            }
+            };
+            hit != *negated
         })
     }
 }
@@ -96,36 +121,37 @@ pub struct Snapshot {
     pub selected: BTreeMap<String, f64>,
     /// Cumulative bucket counts by `le`, summed over the latency family's series.
     pub buckets: Vec<(f64, f64)>,
+    /// The selector's metric, and whether the scrape had any series of it.
+    pub metric: String,
+    pub present: bool,
 }
 
-/// Reads the families the ramp needs out of a scrape.
+/// Reads the families the ramp needs out of a scrape. A scrape without the
+/// selector's metric reads as no series yet (a fresh release serves none until its
+/// first request); `present` says which it was.
 pub fn snapshot(text: &str, five_xx: &Selector, latency: &str) -> Result<Snapshot, String> {
-    let lines = text.lines().map(|l| Ok(l.to_string()));
-    let scrape = Scrape::parse(lines).map_err(|e| format!("not Prometheus text: {e}"))?;
-    let mut snap = Snapshot::default();
+    let samples = exposition::parse(text).map_err(|e| format!("not Prometheus text: {e}"))?;
+    let bucket_name = format!("{latency}_bucket");
+    let mut snap = Snapshot {
+        metric: five_xx.name.clone(),
+        ..Snapshot::default()
+    };
     let mut buckets: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-    for sample in &scrape.samples {
-        if sample.metric == five_xx.name {
-            if let Value::Counter(v) | Value::Untyped(v) | Value::Gauge(v) = sample.value {
-                let key = sample.labels.to_string();
-                snap.total.insert(key.clone(), v);
-                if five_xx.matches(&sample.labels) {
-                    snap.selected.insert(key, v);
-                }
+    for sample in &samples {
+        if sample.name == five_xx.name {
+            snap.present = true;
+            let key = sample.series_key();
+            snap.total.insert(key.clone(), sample.value);
+            if five_xx.matches(sample) {
+                snap.selected.insert(key, sample.value);
             }
-        } else if sample.metric == latency {
-            if let Value::Histogram(counts) = &sample.value {
-                for c in counts {
-                    let e = buckets
-                        .entry(c.less_than.to_bits())
-                        .or_insert((c.less_than, 0.0));
-                    e.1 += c.count;
-                }
-            }
+        } else if sample.name == bucket_name {
+            let Some(le) = sample.label("le").and_then(|l| l.parse::<f64>().ok()) else {
+                continue;
+            };
+            let e = buckets.entry(le.to_bits()).or_insert((le, 0.0));
+            e.1 += sample.value;
         }
-    }
-    if snap.total.is_empty() {
-        return Err(format!("no '{}' series in the scrape", five_xx.name));
     }
     snap.buckets = buckets.into_values().collect();
     snap.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -260,6 +286,8 @@ mod tests {
             .is_ok());
         assert!("{status=\"5\"}".parse::<Selector>().is_err());
         assert!("x{status=~\"(\"}".parse::<Selector>().is_err());
-        assert!(snapshot("nothing 1\n", &sel(), "lat").is_err());
+        assert!("x{a=\"1\"".parse::<Selector>().is_err());
+        assert!(!snapshot("nothing 1\n", &sel(), "lat").unwrap().present);
+        assert!(snapshot("x{a=1} 2\n", &sel(), "lat").is_err());
     }
 }

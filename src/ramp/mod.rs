@@ -4,6 +4,7 @@
 
 pub mod decide;
 pub mod event;
+pub mod exposition;
 pub mod metrics;
 pub mod plan;
 pub mod run;
@@ -89,6 +90,19 @@ pub struct RampRun {
     /// Why the ramp ended as it did, one line.
     pub why: String,
     pub timeline: Vec<Event>,
+}
+
+impl RampRun {
+    /// Every judged window, in order.
+    pub fn windows(&self) -> Vec<window::WindowRecord> {
+        self.timeline
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Window(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 pub type RampReport = Document<RampRun>;

@@ -220,6 +220,14 @@ pub fn judge_metrics(
     };
     let (before, after) = match (before, after) {
         (_, Err(e)) => return error(e.clone()),
+        // Absent from the window's first scrape but present in its last: a fresh
+        // release's series, created at its first request, counts from zero.
+        (_, Ok(a)) if !a.present => {
+            return error(format!(
+                "no '{}' series in the scrape: is the metric's name right?",
+                a.metric
+            ))
+        }
         (Some(Ok(b)), Ok(a)) => (b, a),
         (Some(Err(e)), Ok(_)) => return error(format!("no baseline: {e}")),
         (None, Ok(_)) => return error("no baseline scrape".into()),
