@@ -33,6 +33,13 @@ faults 'latency=0s&error_rate=0'
 "$golive" stress "$base/health" -n 300 -c 4 --no-progress --json "$work/b.json" >/dev/null
 "$golive" merge "$work/a.json" "$work/b.json" --slo 'p99<250ms' --json "$out/merge.json" >/dev/null
 
+# compare: one plan, then again with 3 ms more on every request.
+"$golive" stress "$base/health" --rate 100 -d 6s -c 10 --no-progress --json "$work/before.json" >/dev/null
+faults 'latency=5ms'
+"$golive" stress "$base/health" --rate 100 -d 6s -c 10 --no-progress --json "$work/after.json" >/dev/null
+faults 'latency=2ms'
+"$golive" compare "$work/before.json" "$work/after.json" --json "$out/compare.json" >/dev/null || true
+
 "$golive" canary "$base/health" --count 8 --delay 50ms --json "$out/canary.json" >/dev/null
 "$golive" smoke "$base" --json "$out/smoke.json" >/dev/null || true
 "$golive" probes "$base" --json "$out/probes.json" >/dev/null || true

@@ -69,6 +69,8 @@ pub enum Command {
     Ramp(Box<RampArgs>),
     /// Merge saved stress results (several runs or machines) exactly and re-judge SLOs.
     Merge(MergeArgs),
+    /// Compare two saved stress results: is the candidate worse than the baseline?
+    Compare(CompareArgs),
     /// Render a saved result as one self-contained HTML page (and JUnit), offline.
     Report(ReportArgs),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
@@ -491,6 +493,14 @@ pub struct StressArgs {
     #[arg(long)]
     pub abort_on_fail: bool,
 
+    /// Judge this run against a saved one too (a `--json` of stress or merge with the
+    /// same plan): a regression beyond the tolerance fails the run as an SLO would.
+    #[arg(long, value_name = "FILE", help_heading = "Comparison")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub comparison: ComparisonArgs,
+
     /// Run shard K of N (K from 0) of this plan: the open model sends the tickets i
     /// of the one global schedule with i mod N = K; the closed loop takes its share
     /// of -c and -n. `auto/N` takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
@@ -616,6 +626,86 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive compare stable.json canary.json\n  \
+    golive compare v1.json v2.json --tolerance 'p99:+10%' --tolerance 'errors:+0.1pp' --report diff.html\n\n\
+    Each metric (the typical request's shift, p50/p95/p99, the share of requests slower, error and \
+    5xx rates) gets its effect, interval, p-value and band. Exit 0 same or improved, 1 regressed, \
+    3 inconclusive (too little data: the words say how much more), 2 when the plans differ (--force).")]
+pub struct CompareArgs {
+    /// The release being replaced: a `--json` file of golive stress or merge.
+    #[arg(value_name = "BASELINE")]
+    pub baseline: PathBuf,
+
+    /// The new release, run with the same plan.
+    #[arg(value_name = "CANDIDATE")]
+    pub candidate: PathBuf,
+
+    #[command(flatten)]
+    pub comparison: ComparisonArgs,
+
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// How two runs are compared: `compare`, and `stress --baseline`.
+#[derive(Args, Debug, Clone)]
+pub struct ComparisonArgs {
+    /// How much worse a metric may get and still be the same, repeatable:
+    /// shift:+5%, p50:+5%, p95:+10%, p99:+10%, shape:5% (of requests slower),
+    /// errors:+0.1pp, 5xx:+0.1pp, throughput:-5% (those are the defaults). Absolute
+    /// latency bands too: p99:+20ms.
+    #[arg(
+        long = "tolerance",
+        value_name = "METRIC:BAND",
+        help_heading = "Comparison",
+        requires = "baseline"
+    )]
+    pub tolerances: Vec<String>,
+
+    /// Percentiles of success latency to compare.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "50,95,99",
+        value_name = "P,P,..",
+        help_heading = "Comparison",
+        requires = "baseline"
+    )]
+    pub percentiles: Vec<f64>,
+
+    /// Seconds per replication unit: intervals of the runs' timelines, not requests,
+    /// are resampled, because requests close in time are correlated (1s–10s).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION",
+          help_heading = "Comparison", requires = "baseline")]
+    pub unit: Duration,
+
+    /// Leave each run's first DURATION out of the comparison (warm-up).
+    #[arg(long = "compare-warmup", default_value = "0s", value_parser = parse_duration_or_zero,
+          value_name = "DURATION", help_heading = "Comparison", requires = "baseline")]
+    pub warmup: Duration,
+
+    /// Two-sided confidence of every interval (0.99: seven metrics are judged at once,
+    /// and a false regression costs a rollback).
+    #[arg(
+        long,
+        default_value_t = 0.995,
+        value_name = "C",
+        help_heading = "Comparison",
+        requires = "baseline"
+    )]
+    pub confidence: f64,
+
+    /// Compare even when the plans differ (path, method, model, rate, connections,
+    /// protocol, body); the differences are said in the result.
+    #[arg(long, help_heading = "Comparison", requires = "baseline")]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -10,6 +10,8 @@
 //!   thread, supervision.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
+//! - [`compare`]: a candidate run against a baseline run, histogram-native statistics
+//!   with intervals over time units, tolerance bands and one verdict (pure).
 //! - [`outcome`]: the one verdict every result carries, and the JSON envelope.
 //! - [`checks`]: health contract, security headers, provider config, env files, smoke specs; one-shot probes.
 //! - [`gates`]: stress, canary, probes, smoke, Stage 3 and Stage 4: checks orchestrated into results.
@@ -37,6 +39,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod exit;
 pub mod gates;

@@ -5,6 +5,7 @@
 use schemars::{schema_for, Schema};
 
 use crate::checks::envfile::EnvcheckResult;
+use crate::compare::CompareReport;
 use crate::gates::canary::CanaryResult;
 use crate::gates::probes::ProbesResult;
 use crate::gates::smoke::SmokeResults;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("probes", schema_for!(Document<ProbesResult>)),
         ("envcheck", schema_for!(Document<EnvcheckResult>)),
         ("ramp", schema_for!(RampReport)),
+        ("compare", schema_for!(CompareReport)),
     ]
 }
 

@@ -104,6 +104,7 @@ fn chromium_renders_reports_with_charts_verdicts_and_no_csp_violation() {
         ("stress", "FAIL", 2),
         ("ramp", "FAIL", 1),
         ("canary", "PASS", 1),
+        ("compare", "FAIL", 1),
     ] {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("tests/fixtures/results/{kind}.json"));
@@ -151,6 +152,13 @@ fn chromium_renders_reports_with_charts_verdicts_and_no_csp_violation() {
                 "INTERRUPTED at step 2",
                 "RESUMED",
                 "rolled back to 0% from",
+            ],
+            // Each metric in words, with its interval and band.
+            "compare" => &[
+                "Candidate against baseline",
+                "beyond the +5% allowed",
+                "99.5% interval",
+                "baseline",
             ],
             _ => &[],
         };

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const KINDS: [&str; 9] = [
-    "stress", "merge", "canary", "smoke", "stage3", "stage4", "probes", "envcheck", "ramp",
+const KINDS: [&str; 10] = [
+    "stress", "merge", "compare", "canary", "smoke", "stage3", "stage4", "probes", "envcheck",
+    "ramp",
 ];
 
 fn fixture(kind: &str) -> PathBuf {
@@ -56,7 +57,7 @@ fn every_result_kind_renders_offline_with_its_verdict_and_junit() {
         let charts = html.matches("<svg").count();
         let want = match kind {
             "stress" | "merge" => 2,
-            "canary" | "stage4" | "ramp" => 1,
+            "canary" | "stage4" | "ramp" | "compare" => 1,
             _ => 0,
         };
         assert_eq!(charts, want, "{kind}: charts");

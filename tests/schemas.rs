@@ -91,6 +91,18 @@ fn every_commands_json_validates_against_its_schema() {
         "merged.json",
     );
     validate("merge", &merged);
+    // Plans differ (closed vs open): compared with --force, too little data.
+    let (_, compared) = json_of(
+        &[
+            "compare",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--force",
+        ],
+        dir.path(),
+        "compare.json",
+    );
+    validate("compare", &compared);
     let (_, canary) = json_of(
         &["canary", &health, "--count", "2", "--delay", "0s"],
         dir.path(),

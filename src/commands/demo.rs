@@ -78,6 +78,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         streams: 1,
         retry_idle_close: true,
     };
+    let compare_load = closed.clone();
     let open = LoadPlan {
         concurrency: 20,
         rate: Some(1000.0),
@@ -125,7 +126,9 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         timeout: Duration::from_secs(5),
         client: ClientOptions::default(),
     };
-    out.line(&format!("golive smoke  {base}  (the seed's five checks)"));
+    outcomes.push(compare_demo(&rt, &cancel, &out, &compare_load)?);
+
+    out.line(&format!("golive smoke  {base}  (the five Stage 3 checks)"));
     let no_env = |_: &str| None;
     let smoke = rt.block_on(smoke::run(&smoke_plan, &no_env, &control, |c| {
         out.line(&gates::smoke_check(c))
@@ -162,6 +165,71 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         finished = finished.json(Some(dest), &report);
     }
     Ok(finished)
+}
+
+/// Two releases side by side: the same plan against a baseline target and a candidate
+/// 3 ms slower on every request, loaded at once, then compared. Catching the
+/// regression is the demo's pass.
+fn compare_demo(
+    rt: &tokio::runtime::Runtime,
+    cancel: &Cancel,
+    out: &Human,
+    closed: &LoadPlan,
+) -> exit::Result<Outcome> {
+    let load = LoadPlan {
+        duration: Some(Duration::from_secs(6)),
+        rate: Some(200.0),
+        ..closed.clone()
+    };
+    let start = |ms| {
+        BackgroundServer::start(ServeOptions {
+            latency: Duration::from_millis(ms),
+            ..ServeOptions::default()
+        })
+        .map_err(Failure::runtime)
+    };
+    let (stable, slower) = (start(5)?, start(8)?);
+    let plan = |server: &BackgroundServer| {
+        stress_plan(&format!("http://{}/health", server.addr), load.clone())
+    };
+    let (a, b) = (plan(&stable), plan(&slower));
+    out.line(&format!(
+        "golive compare  the same plan (200 req/s for 6 s) against two releases at once: {} (baseline) and {} (3 ms slower)",
+        a.target.uri, b.target.uri
+    ));
+    let tick = Duration::from_millis(100);
+    let (base, cand) = rt.block_on(async {
+        tokio::join!(
+            stress::run(&a, tick, cancel, |_| {}),
+            stress::run(&b, tick, cancel, |_| {})
+        )
+    });
+    let (base, cand) = (
+        base.map_err(Failure::runtime)?,
+        cand.map_err(Failure::runtime)?,
+    );
+    let mut notes = Vec::new();
+    let comparison = super::compare::against(
+        &base,
+        std::path::Path::new("the baseline"),
+        &cand,
+        &crate::compare::Settings::default(),
+        &mut notes,
+    )?;
+    let width = crate::output::console::width();
+    out.text(&crate::report::compare::lines(&comparison, width));
+    out.line(&crate::report::words::wrap(
+        &comparison.said,
+        width,
+        "  ",
+        "  ",
+    ));
+    out.line("  (as it should: the candidate is slower on every request)\n");
+    Ok(match comparison.change.outcome() {
+        Outcome::Fail => Outcome::Pass,
+        Outcome::Pass => Outcome::Fail,
+        other => other,
+    })
 }
 
 /// The demo's ramp, planned directly: four steps of 1 s, windows of 500 ms at 60

@@ -15,7 +15,7 @@ use crate::slo::DEFAULT_STRESS_SLOS;
 
 /// A saved stress or merge result, read as `golive report` reads any result, so that
 /// another kind of result is named as what it is.
-fn read_report(path: &Path) -> anyhow::Result<StressReport> {
+pub(super) fn read_report(path: &Path) -> anyhow::Result<StressReport> {
     let raw = crate::input::read(path, crate::input::RESULT)
         .with_context(|| format!("cannot read {}", path.display()))?;
     match Judged::read(&raw).map_err(|e| anyhow!("{} {e}", path.display()))? {

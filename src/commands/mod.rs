@@ -3,6 +3,7 @@
 //! rendered bytes (`report`) → [`Finished`] → [`deliver`] (the one writer) → exit code.
 
 pub mod canary;
+pub mod compare;
 pub mod demo;
 pub mod envcheck;
 pub mod index;
@@ -40,6 +41,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Demo(args) => demo::run(&args),
         Command::Ramp(args) => ramp::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Canary(args) => canary::run(&args),
         Command::Stage4(args) => stage4::run(&args),

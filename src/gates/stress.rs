@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use super::shards::{ShardRecord, ShardSet};
+use crate::compare::{Comparison, PlanKey};
 use crate::http::{ClientOptions, Connector, H1Client, RequestTemplate, SetupError, Target};
 use crate::load::{self, LoadPlan, StopRule, Tick};
 use crate::measure::{Measurement, Summary};
@@ -89,6 +90,17 @@ pub struct StressRun {
     /// Which shard of which plan this run was (`--shard K/N`); absent for a whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardRecord>,
+    /// `--baseline FILE`: this run compared with a saved one; a regression fails the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
+}
+
+/// This run against a saved run of the same plan.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct BaselineComparison {
+    /// The baseline's `--json` file.
+    pub file: String,
+    pub comparison: Comparison,
 }
 
 /// How the run was set up. Header values are never written: they may be secrets.
@@ -126,6 +138,24 @@ impl RunSettings {
     /// The load went out through hyper's HTTP/1.1 client (`--h1-client hyper`).
     pub fn hyper_h1_client(&self) -> bool {
         self.h1_client == Some(H1Client::Hyper)
+    }
+
+    /// What must match for this run to be compared with another.
+    pub fn plan_key(&self) -> PlanKey {
+        let uri: Option<http::Uri> = self.url.parse().ok();
+        let part =
+            |f: fn(&http::Uri) -> Option<String>| uri.as_ref().and_then(f).unwrap_or_default();
+        PlanKey {
+            method: self.method.clone(),
+            authority: part(|u| u.authority().map(|a| a.to_string())),
+            target: part(|u| u.path_and_query().map(|p| p.to_string())),
+            model: self.model.clone(),
+            concurrency: self.concurrency,
+            streams: self.streams,
+            rate_rps: self.rate_rps,
+            http2: self.http2,
+            body_bytes: self.body_bytes,
+        }
     }
 }
 
@@ -185,6 +215,7 @@ pub async fn run(
         slos,
         outcome_reasons: reasons,
         shard: plan.shard.clone(),
+        baseline: None,
     };
     Ok(Document::new("stress", started, outcome, run))
 }
@@ -273,7 +304,7 @@ pub fn warnings_for(results: &Summary, concurrency: u32) -> Vec<String> {
     warnings
 }
 
-fn settings(plan: &StressPlan) -> RunSettings {
+pub fn settings(plan: &StressPlan) -> RunSettings {
     let p = &plan.load;
     RunSettings {
         url: plan.target.uri.to_string(),
@@ -372,6 +403,7 @@ pub fn merge(
         outcome_reasons: reasons,
         warnings,
         shard: None,
+        baseline: None,
     };
     Ok(Document::new("merge", started, outcome, run))
 }

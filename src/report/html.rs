@@ -11,6 +11,7 @@ use super::charts::{self, RampMark};
 use super::judged::Judged;
 use super::notable;
 use super::suite::{self, Status, Suite};
+use crate::compare::{Change, Comparison};
 use crate::gates::canary::CanaryResult;
 use crate::gates::stress::StressReport;
 use crate::measure::decode_hist;
@@ -64,6 +65,7 @@ pub fn render(judged: &Judged, rendered_at: &str) -> String {
         Judged::Canary(d) => canary(&mut body, &d.body),
         Judged::Stage4(d) => canary(&mut body, &d.body.checks.canary),
         Judged::Ramp(r) => ramp(&mut body, r),
+        Judged::Compare(d) => comparison(&mut body, &d.body.comparison),
         _ => {}
     }
     footer(&mut body, &suite, rendered_at);
@@ -236,6 +238,9 @@ fn rows(out: &mut String, rows: &[super::stress_view::Row]) {
 fn stress(out: &mut String, r: &StressReport) {
     let res = &r.body.results;
     let v = super::stress_view::view(r);
+    if let Some(base) = &r.body.baseline {
+        comparison(out, &base.comparison);
+    }
     out.push_str("<section>\n<h2>Results</h2>\n");
     let _ = writeln!(out, "<p>{}</p>", escape(&v.plan));
     rows(out, &v.results);
@@ -342,6 +347,70 @@ fn stress(out: &mut String, r: &StressReport) {
     rows(out, &v.generator);
     out.push_str("<h3>Settings</h3>\n");
     rows(out, &v.settings);
+    out.push_str("</section>\n");
+}
+
+/// A comparison: each metric's values, effect with its interval, p-value, band and
+/// change; both sides' percentile curves on one chart.
+fn comparison(out: &mut String, c: &Comparison) {
+    out.push_str("<section>\n<h2>Candidate against baseline</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&c.said));
+    out.push_str("<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>interval</th><th>p</th><th>band</th><th>verdict</th></tr></thead><tbody>\n");
+    for m in &c.metrics {
+        let value = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3} {}", m.value_unit));
+        let (effect, interval) = m.effect.as_ref().map_or(("-".into(), "-".into()), |e| {
+            (
+                format!("{:+.2} {}", e.estimate, e.unit),
+                format!("{:+.2} to {:+.2}", e.low, e.high),
+            )
+        });
+        let status = match m.change {
+            Change::Same | Change::Improved => Status::Pass,
+            Change::Regressed => Status::Fail,
+            Change::Inconclusive => Status::Inconclusive,
+        };
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            escape(&m.metric),
+            escape(&value(m.baseline)),
+            escape(&value(m.candidate)),
+            escape(&effect),
+            escape(&interval),
+            m.p_value.map_or("-".into(), crate::compare::p_words),
+            escape(&m.tolerance),
+            class(status),
+            m.change.as_str()
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    let said: Vec<String> = c.metrics.iter().map(|m| m.said.clone()).collect();
+    list(out, "said", said.iter());
+    match (decode_hist(&c.baseline_histogram), decode_hist(&c.candidate_histogram)) {
+        (Ok(a), Ok(b)) => figure(
+            out,
+            &charts::spectrum(&[("baseline", &a, charts::BLUE), ("candidate", &b, charts::ORANGE)]),
+            "Latency of successes by percentile, baseline and candidate, from each side's histogram after the warm-up.",
+        ),
+        _ => out.push_str("<p class=\"note\">A histogram does not decode; the curves are not drawn.</p>\n"),
+    }
+    let m = &c.method;
+    table(
+        out,
+        &[
+            (
+                "intervals",
+                format!(
+                    "{} baseline, {} candidate, {} s each",
+                    m.units_baseline, m.units_candidate, m.unit_s
+                ),
+            ),
+            ("warm-up left out", format!("{} s", m.warmup_s)),
+            ("confidence", format!("{}%", m.confidence * 100.0)),
+            ("replication", m.replication.clone()),
+            ("seed", m.seed.clone()),
+        ],
+    );
     out.push_str("</section>\n");
 }
 

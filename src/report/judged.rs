@@ -2,6 +2,7 @@
 //! `command` its envelope names: what the HTML report, JUnit and the CI summary render.
 
 use crate::checks::envfile::EnvcheckResult;
+use crate::compare::CompareReport;
 use crate::gates::canary::CanaryResult;
 use crate::gates::probes::ProbesResult;
 use crate::gates::smoke::SmokeResults;
@@ -22,10 +23,12 @@ pub enum Judged {
     Probes(Document<ProbesResult>),
     Envcheck(Document<EnvcheckResult>),
     Ramp(RampReport),
+    Compare(Box<CompareReport>),
 }
 
 /// The kinds `golive report` reads, as their envelopes name them.
-pub const KINDS: &str = "stress, merge, canary, smoke, stage3, stage4, probes, envcheck, ramp";
+pub const KINDS: &str =
+    "stress, merge, compare, canary, smoke, stage3, stage4, probes, envcheck, ramp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -62,6 +65,7 @@ impl Judged {
             "probes" => Judged::Probes(serde_json::from_value(value).map_err(shape)?),
             "envcheck" => Judged::Envcheck(serde_json::from_value(value).map_err(shape)?),
             "ramp" => Judged::Ramp(serde_json::from_value(value).map_err(shape)?),
+            "compare" => Judged::Compare(Box::new(serde_json::from_value(value).map_err(shape)?)),
             other => return Err(ReadError::NoReport(other.to_string())),
         };
         Ok(judged)
@@ -77,6 +81,7 @@ impl Judged {
             Judged::Probes(d) => &d.envelope,
             Judged::Envcheck(d) => &d.envelope,
             Judged::Ramp(d) => &d.envelope,
+            Judged::Compare(d) => &d.envelope,
         }
     }
 

@@ -2,6 +2,7 @@
 //! decides where the bytes go.
 
 pub mod charts;
+pub mod compare;
 pub mod gates;
 pub mod hdrlog;
 pub mod html;
@@ -15,5 +16,6 @@ pub mod ramp;
 pub mod stress_view;
 pub mod suite;
 pub mod text;
+pub mod words;
 
 pub use judged::Judged;

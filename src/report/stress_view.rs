@@ -5,7 +5,7 @@
 use crate::gates::stress::StressReport;
 use crate::measure::{ErrorKind, LatencyStats};
 
-use super::text::{bytes, counts};
+use super::words::{bytes, counts};
 
 /// One labelled row.
 pub struct Row {

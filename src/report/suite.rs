@@ -4,6 +4,7 @@
 
 use super::judged::Judged;
 use super::text::verdict_value;
+use crate::compare::{Change, Comparison};
 use crate::gates::canary::CanaryResult;
 use crate::gates::smoke::CheckResult;
 use crate::outcome::{Envelope, Outcome};
@@ -127,8 +128,22 @@ pub fn suite(judged: &Judged) -> Suite {
                     .iter()
                     .map(|w| format!("stopped early: {w}")),
             );
-            let cases = b.slos.iter().map(slo_case).collect();
-            (b.settings.url.clone(), cases, reasons, b.warnings.clone())
+            let mut cases: Vec<Case> = b.slos.iter().map(slo_case).collect();
+            let mut advisories = b.warnings.clone();
+            if let Some(base) = &b.baseline {
+                cases.extend(comparison_cases(&base.comparison, "baseline "));
+                advisories.extend(base.comparison.notes.iter().cloned());
+            }
+            (b.settings.url.clone(), cases, reasons, advisories)
+        }
+        Judged::Compare(d) => {
+            let c = &d.body.comparison;
+            (
+                d.body.candidate.url.clone(),
+                comparison_cases(c, ""),
+                vec![c.said.clone()],
+                c.notes.clone(),
+            )
         }
         Judged::Canary(d) => (
             d.body.url.clone(),
@@ -233,6 +248,38 @@ fn slo_case(v: &Verdict) -> Case {
         verdict_value(v),
     )
     .detail(v.reason.clone())
+}
+
+/// A case per compared metric: its change, the effect with its interval, and the
+/// sentence that says it all.
+fn comparison_cases(c: &Comparison, prefix: &str) -> Vec<Case> {
+    c.metrics
+        .iter()
+        .map(|m| {
+            let status = match m.change {
+                Change::Same | Change::Improved => Status::Pass,
+                Change::Regressed => Status::Fail,
+                Change::Inconclusive => Status::Inconclusive,
+            };
+            let measured = m.effect.as_ref().map_or("no estimate".to_string(), |e| {
+                let u = if e.unit == "pp" {
+                    " points"
+                } else {
+                    e.unit.as_str()
+                };
+                let u = if u == "ms" { " ms" } else { u };
+                format!(
+                    "{:+.2}{u} ({:+.2} to {:+.2}), {}",
+                    e.estimate,
+                    e.low,
+                    e.high,
+                    m.change.as_str().to_lowercase()
+                )
+            });
+            Case::new(format!("{prefix}{}", m.metric), status, measured)
+                .detail(Some(m.said.clone()))
+        })
+        .collect()
 }
 
 /// `200 in 12.30 ms`, or `no response`.

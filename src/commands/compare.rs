@@ -1,0 +1,134 @@
+//! `golive compare`: two saved stress results, baseline and candidate, compared metric
+//! by metric; and the same judgement for `stress --baseline`.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::anyhow;
+
+use super::Finished;
+use crate::cli::{CompareArgs, ComparisonArgs};
+use crate::compare::{self, CompareRun, Comparison, RunSide, Settings};
+use crate::config;
+use crate::exit::{self, Failure};
+use crate::gates::stress::{RunSettings, StressReport};
+use crate::outcome::Document;
+use crate::report::{self, Judged};
+
+pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
+    let settings =
+        config::compare::settings(&args.comparison).map_err(|e| Failure::usage(anyhow!(e)))?;
+    let baseline = super::merge::read_report(&args.baseline).map_err(Failure::usage)?;
+    let candidate = super::merge::read_report(&args.candidate).map_err(Failure::usage)?;
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    super::refuse_overwriting_inputs(
+        &[args.baseline.clone(), args.candidate.clone()],
+        &[
+            args.json.as_deref(),
+            args.evidence.report.as_deref(),
+            args.evidence.junit.as_deref(),
+        ],
+    )?;
+    let started = SystemTime::now();
+    let mut notes = check_plans(
+        &baseline.body.settings,
+        &candidate.body.settings,
+        &args.comparison,
+    )?;
+    let comparison = against(&baseline, &args.baseline, &candidate, &settings, &mut notes)?;
+    let doc = Document::new(
+        "compare",
+        started,
+        comparison.change.outcome(),
+        CompareRun {
+            baseline: side(&args.baseline, &baseline),
+            candidate: side(&args.candidate, &candidate),
+            comparison,
+        },
+    );
+    Ok(Finished::new(
+        doc.outcome(),
+        human,
+        report::compare::text(&doc, crate::output::console::width()),
+    )
+    .json(json, &doc)
+    .evidence(&args.evidence, &Judged::Compare(Box::new(doc))))
+}
+
+fn side(path: &Path, r: &StressReport) -> RunSide {
+    RunSide {
+        file: path.display().to_string(),
+        command: r.envelope.command.clone(),
+        started_at: r.envelope.started_at.clone(),
+        url: r.body.settings.url.clone(),
+        model: r.body.settings.model.clone(),
+        outcome: r.envelope.outcome,
+        responses: r.body.results.responses,
+        wall_time_s: r.body.results.wall_time_s,
+    }
+}
+
+/// Refuses runs with different plans (exit 2, before any traffic when stress checks
+/// its baseline), unless `--force`; then each difference becomes a note.
+pub(super) fn check_plans(
+    baseline: &RunSettings,
+    candidate: &RunSettings,
+    args: &ComparisonArgs,
+) -> exit::Result<Vec<String>> {
+    let (a, b) = (baseline.plan_key(), candidate.plan_key());
+    let mismatches = a.mismatches(&b);
+    if !mismatches.is_empty() && !args.force {
+        return Err(Failure::usage(anyhow!(
+            "the runs' plans differ ({}): a comparison would measure the plans, not the releases; run both with one plan, or pass --force",
+            mismatches.join("; ")
+        )));
+    }
+    let mut notes = a.remarks(&b);
+    notes.extend(
+        mismatches
+            .into_iter()
+            .map(|m| format!("compared with --force although the plans differ: {m}")),
+    );
+    Ok(notes)
+}
+
+/// The comparison of `candidate` against the saved `baseline`.
+pub(super) fn against(
+    baseline: &StressReport,
+    baseline_path: &Path,
+    candidate: &StressReport,
+    settings: &Settings,
+    notes: &mut Vec<String>,
+) -> exit::Result<Comparison> {
+    let (a, b) = (&baseline.body.settings, &candidate.body.settings);
+    let settings = Settings {
+        // In the open model throughput is the plan's rate, not the release's.
+        throughput: a.model == "closed" && b.model == "closed" && a.plan_key() == b.plan_key(),
+        ..settings.clone()
+    };
+    let pair = compare::Pair::from_timelines(
+        &baseline.body.results.timeline,
+        &candidate.body.results.timeline,
+        settings.unit_s,
+        settings.warmup_s,
+    )
+    .map_err(|e| {
+        Failure::usage(anyhow!(
+            "a per-second histogram does not decode ({e}); was {} or the candidate edited?",
+            baseline_path.display()
+        ))
+    })?;
+    let mut comparison = compare::compare(&pair, &settings);
+    for (who, r) in [("baseline", baseline), ("candidate", candidate)] {
+        if r.envelope.interrupted {
+            notes.push(format!(
+                "the {who} run was interrupted: its numbers are partial"
+            ));
+        }
+        if let Some(why) = &r.body.stopped_early {
+            notes.push(format!("the {who} run stopped early: {why}"));
+        }
+    }
+    comparison.notes.append(notes);
+    Ok(comparison)
+}
