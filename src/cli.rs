@@ -192,6 +192,35 @@ pub struct RampArgs {
     )]
     pub metrics_latency: String,
 
+    /// Load the canary directly in each window (bypassing the splitter, so the weight
+    /// never dilutes the sample: the window's size is its own); the SLOs judge the canary.
+    #[arg(long, value_name = "URL", help_heading = "Windows")]
+    #[serde(default)]
+    pub canary: Option<String>,
+
+    /// With --canary: load the release being replaced too, at once with the same plan,
+    /// and fail a window on a regression against it (see golive compare); the step's
+    /// windows accumulate, each look at a spent confidence.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "canary",
+        help_heading = "Windows"
+    )]
+    #[serde(default)]
+    pub baseline: Option<String>,
+
+    /// With --baseline: how much worse the canary may be and still be the same,
+    /// repeatable (as golive compare: shift:+5%, p95:+10%, errors:+0.1pp, ...).
+    #[arg(
+        long = "tolerance",
+        value_name = "METRIC:BAND",
+        requires = "baseline",
+        help_heading = "Windows"
+    )]
+    #[serde(default)]
+    pub tolerances: Vec<String>,
+
     /// Length of an analysis window.
     #[arg(long, value_parser = parse_duration, default_value = "1m", help_heading = "Windows")]
     pub interval: Duration,

@@ -399,3 +399,102 @@ fn dry_run_prints_the_plan_and_runs_no_command() {
     assert!(r.weights().is_empty());
     assert!(!Path::new(&r.path("ramp.json")).exists());
 }
+
+/// Two embedded targets: the release being replaced, and a canary `extra` slower.
+fn releases(extra: Duration) -> (BackgroundServer, BackgroundServer) {
+    let start = |latency| {
+        BackgroundServer::start(ServeOptions {
+            latency,
+            ..ServeOptions::default()
+        })
+        .unwrap()
+    };
+    (
+        start(Duration::from_millis(2)),
+        start(Duration::from_millis(2) + extra),
+    )
+}
+
+#[test]
+fn a_canary_300ms_slower_is_rolled_back_in_the_first_window_of_the_5_percent_step() {
+    // The front URL stands for the splitter: at 5% it would send the canary a
+    // twentieth of the sample. --canary loads the canary itself.
+    let r = Ramp::new(ServeOptions::default());
+    let (stable, canary) = releases(Duration::from_millis(300));
+    let mut args = r.args_with_steps("5:4s,20:4s,100:1s", &r.set_weight(None));
+    let i = args.iter().position(|a| a == "--interval").unwrap();
+    args[i + 1] = "2s".into();
+    let (canary_url, stable_url) = (
+        format!("http://{}/health", canary.addr),
+        format!("http://{}/health", stable.addr),
+    );
+    let run = r.run(
+        &args,
+        &[
+            "--skip-pre",
+            "--slo",
+            "p95<200ms",
+            "--canary",
+            &canary_url,
+            "--baseline",
+            &stable_url,
+            "--window-concurrency",
+            "40",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(r.weights(), [5, 0]);
+    let report = r.report();
+    let windows = report.body.windows();
+    assert_eq!(windows.len(), 1, "rolled back at the first window");
+    assert!(
+        windows[0].synthetic.p95_ms.unwrap() > 300.0,
+        "the canary's own p95: {:?}",
+        windows[0].synthetic
+    );
+    let (_, why) = rolled_back(&report).unwrap();
+    assert!(why.contains("p95<200ms"), "{why}");
+}
+
+#[test]
+fn a_regression_against_the_baseline_fails_a_window_whose_slos_hold() {
+    // 20 ms slower on every request: well inside p95<1000ms, far beyond +5%.
+    let r = Ramp::new(ServeOptions::default());
+    let (stable, canary) = releases(Duration::from_millis(20));
+    let mut args = r.args_with_steps("5:6s,100:1s", &r.set_weight(None));
+    let i = args.iter().position(|a| a == "--interval").unwrap();
+    args[i + 1] = "6s".into();
+    let (canary_url, stable_url) = (
+        format!("http://{}/health", canary.addr),
+        format!("http://{}/health", stable.addr),
+    );
+    let run = r.run(
+        &args,
+        &[
+            "--skip-pre",
+            "--canary",
+            &canary_url,
+            "--baseline",
+            &stable_url,
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(r.weights(), [5, 0]);
+    let report = r.report();
+    let window = report.body.windows().remove(0);
+    assert_eq!(
+        window.synthetic.outcome,
+        golive::outcome::Outcome::Pass,
+        "{:?}",
+        window.synthetic
+    );
+    let c = window.comparison.expect("compared with the baseline");
+    assert_eq!(c.change, golive::compare::Change::Regressed, "{}", c.said);
+    assert!(
+        c.method.confidence > 0.995,
+        "the first look is made at a spent confidence: {:?}",
+        c.method
+    );
+    let (_, why) = rolled_back(&report).unwrap();
+    assert!(why.contains("baseline: REGRESSED"), "{why}");
+}

@@ -250,23 +250,35 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout.matches("verdict: ").count(),
-        7,
-        "two stress runs, a smoke run, a canary, two ramps and Stage 4: {}",
+        8,
+        "two stress runs, a smoke run, a canary, three ramps and Stage 4: {}",
         run.stdout
     );
     assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);
     assert!(qa.join("summary.json").exists() && qa.join("tests.txt").exists());
     // The healthy ramp is promoted; the one whose target goes bad is rolled back at
-    // its third step, the only FAIL the demo shows.
+    // its third step; the canary 3 ms slower than its baseline is rolled back in its
+    // first window: the only FAILs the demo shows. The comparison of two releases
+    // finds the slower one.
     assert!(run.stdout.contains("promoted to 100%"), "{}", run.stdout);
     assert!(
         run.stdout.contains("ROLLED BACK from 50%"),
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("ROLLED BACK from 5%") && run.stdout.contains("baseline: REGRESSED"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("REGRESSED: typical latency"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(
         run.stdout.matches("verdict: FAIL").count(),
-        1,
+        2,
         "{}",
         run.stdout
     );

@@ -16,7 +16,7 @@ use crate::gates::stress::{self, StressPlan};
 use crate::http::{ClientOptions, Target};
 use crate::load::{Control, LoadPlan, Shard};
 use crate::outcome::Outcome;
-use crate::ramp::{parse_steps, Commands, EventKind, Limits, OnFail, RampPlan};
+use crate::ramp::{parse_steps, Commands, Direct, EventKind, Limits, OnFail, RampPlan};
 use crate::report::{gates, text};
 use crate::serve::{BackgroundServer, ServeOptions};
 use crate::shutdown::Cancel;
@@ -225,11 +225,7 @@ fn compare_demo(
         "  ",
     ));
     out.line("  (as it should: the candidate is slower on every request)\n");
-    Ok(match comparison.change.outcome() {
-        Outcome::Fail => Outcome::Pass,
-        Outcome::Pass => Outcome::Fail,
-        other => other,
-    })
+    Ok(expected_failure(comparison.change.outcome()))
 }
 
 /// The demo's ramp, planned directly: four steps of 1 s, windows of 500 ms at 60
@@ -276,6 +272,7 @@ fn ramp_plan(url: &str) -> RampPlan {
             max_extension: None,
         },
         metrics: None,
+        direct: None,
         commands: Commands {
             set_weight: "echo UPDATE feature_flags SET canary_percentage={weight}".into(),
             rollback: None,
@@ -314,10 +311,58 @@ fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<
     server.faults.set_error_rate(0.0);
     out.text(&text);
     out.line("  (as it should: the release was rolled back at the step that broke it)");
-    outcomes.push(match bad.outcome {
+    outcomes.push(expected_failure(bad.outcome));
+
+    // The canary judged itself, against the release it replaces: its windows load
+    // both directly (the weight does not dilute them), and 3 ms more on every request
+    // is a regression although every SLO holds.
+    let start = |ms| {
+        BackgroundServer::start(ServeOptions {
+            latency: Duration::from_millis(ms),
+            ..ServeOptions::default()
+        })
+        .map_err(Failure::runtime)
+    };
+    let (stable, canary) = (start(5)?, start(8)?);
+    let window = Duration::from_secs(6);
+    let aim = |server: &BackgroundServer| {
+        let mut sample = StressPlan::simple_get(
+            target(&format!("http://{}/health", server.addr)),
+            plan.sample.load.clone(),
+            plan.sample.slos.clone(),
+        );
+        sample.load.duration = Some(window);
+        sample
+    };
+    let direct = RampPlan {
+        steps: parse_steps("5:6s,100:1s").expect("the demo's steps parse"),
+        interval: window,
+        direct: Some(Direct {
+            canary: aim(&canary),
+            baseline: Some(aim(&stable)),
+            compare: crate::compare::Settings {
+                percentiles: vec![0.5, 0.95],
+                ..crate::compare::Settings::default()
+            },
+        }),
+        ..plan.clone()
+    };
+    out.line(&format!(
+        "\ngolive ramp  {url}  --canary http://{} --baseline http://{}  (the canary is 3 ms slower)",
+        canary.addr, stable.addr
+    ));
+    let (judged, text) = super::ramp::run_planned(&direct, url, *out, &mut |_| {})?;
+    out.text(&text);
+    out.line("  (as it should: rolled back in the first window, against the baseline)");
+    outcomes.push(expected_failure(judged.outcome));
+    Ok(outcomes)
+}
+
+/// A part of the demo that must fail (a breach golive has to catch) passes the demo.
+fn expected_failure(o: Outcome) -> Outcome {
+    match o {
         Outcome::Fail => Outcome::Pass,
         Outcome::Pass => Outcome::Fail,
         other => other,
-    });
-    Ok(outcomes)
+    }
 }

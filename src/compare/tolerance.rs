@@ -69,7 +69,7 @@ impl Metric {
     }
 }
 
-/// 0.99 → "99", 0.999 → "99.9".
+/// 0.99 → "99", 0.999 → "99.9", 0.99983 → "99.983" (three decimals at most).
 pub fn percent_label(q: f64) -> String {
     let pct = (q * 100.0 * 1000.0).round() / 1000.0;
     format!("{pct}")

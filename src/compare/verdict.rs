@@ -519,7 +519,7 @@ fn words(metric: Metric, r: &MetricResult, settings: &Settings, pair: &Pair) -> 
             format!("{} {way}", number(e.estimate.abs(), &e.unit))
         }
     };
-    let conf = settings.confidence * 100.0;
+    let conf = percent_label(settings.confidence);
     let p = r
         .p_value
         .map(|p| format!(", {}", p_words(p)))

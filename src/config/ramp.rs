@@ -8,7 +8,7 @@ use crate::cli::RampArgs;
 use crate::gates::stress::StressPlan;
 use crate::load::{LoadPlan, Shard};
 use crate::ramp::state::{Intent, Phase, RampState};
-use crate::ramp::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan};
+use crate::ramp::{parse_steps, Commands, Direct, Limits, MetricsPlan, OnFail, RampPlan};
 use crate::slo::{samples_needed, Metric, DEFAULT_STRESS_SLOS};
 
 /// The staging-readiness seed's rollback criteria.
@@ -102,8 +102,10 @@ impl RampPlan {
                     .into(),
             ));
         }
+        let direct = direct(args, &sample, env)?;
         let plan = RampPlan {
             pre,
+            direct,
             sample,
             steps,
             interval: args.interval,
@@ -119,6 +121,39 @@ impl RampPlan {
         let warnings = sample_warnings(&plan);
         Ok((plan, warnings))
     }
+}
+
+/// `--canary URL` and `--baseline URL`: the window's sample aimed at each release.
+fn direct(args: &RampArgs, sample: &StressPlan, env: Env) -> Result<Option<Direct>, ConfigError> {
+    let Some(canary) = args.canary.as_deref() else {
+        return Ok(None);
+    };
+    let aimed = |url: &str| -> Result<StressPlan, ConfigError> {
+        let (target, template, _) = request(url, &args.request, &args.client, env)?;
+        Ok(StressPlan {
+            target,
+            template,
+            ..sample.clone()
+        })
+    };
+    let tolerances = args
+        .tolerances
+        .iter()
+        .map(|t| crate::compare::tolerance::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ConfigError::Invalid(format!("--tolerance: {e}")))?;
+    let compare = crate::compare::Settings {
+        // Tails are the SLOs' to judge on the canary: p99 needs about 880 responses a
+        // side before its interval means anything, more than a window holds.
+        percentiles: vec![0.5, 0.95],
+        tolerances: crate::compare::Tolerances::new(tolerances),
+        ..crate::compare::Settings::default()
+    };
+    Ok(Some(Direct {
+        canary: aimed(canary)?,
+        baseline: args.baseline.as_deref().map(aimed).transpose()?,
+        compare,
+    }))
 }
 
 impl RampPlan {
@@ -156,6 +191,7 @@ impl RampPlan {
             warmup: args.warmup,
             limits: limits(args),
             metrics: None,
+            direct: None,
             commands: commands(args, set_weight),
             on_fail: args.on_fail,
             pause_before: args.pause_before.clone(),

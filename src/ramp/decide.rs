@@ -69,6 +69,7 @@ mod tests {
                 max_extension: None,
             },
             metrics: None,
+            direct: None,
             commands: Commands {
                 set_weight: "true".into(),
                 rollback: None,

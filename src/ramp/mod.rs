@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Document;
 
 pub use event::{Event, EventKind};
-pub use plan::{parse_steps, Commands, Limits, MetricsPlan, OnFail, RampPlan, Step};
+pub use plan::{parse_steps, Commands, Direct, Limits, MetricsPlan, OnFail, RampPlan, Step};
 pub use run::{abort, run, Ended};
 pub use state::{Journal, Phase, RampState};
 
@@ -38,6 +38,12 @@ pub struct PlanSummary {
     pub pre_gate_slos: Option<Vec<String>>,
     /// The service's metrics endpoint, when it was judged too.
     pub metrics_url: Option<String>,
+    /// `--canary`: the URL the windows loaded instead of the front URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_url: Option<String>,
+    /// `--baseline`: the release the canary was compared with, each window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_url: Option<String>,
     pub set_weight: String,
     pub rollback: String,
     pub guards: Vec<String>,
@@ -64,6 +70,15 @@ impl RampPlan {
                 .as_ref()
                 .map(|p| p.slos.iter().map(|s| s.to_string()).collect()),
             metrics_url: self.metrics.as_ref().map(|m| m.target.uri.to_string()),
+            canary_url: self
+                .direct
+                .as_ref()
+                .map(|d| d.canary.target.uri.to_string()),
+            baseline_url: self
+                .direct
+                .as_ref()
+                .and_then(|d| d.baseline.as_ref())
+                .map(|b| b.target.uri.to_string()),
             set_weight: self.commands.set_weight.clone(),
             rollback: self.commands.rollback_cmd(),
             guards: self.commands.guards.clone(),

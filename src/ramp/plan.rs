@@ -125,6 +125,16 @@ impl Commands {
 }
 
 /// A ramp, ready to run.
+/// `--canary` (and `--baseline`): the windows load the releases themselves.
+#[derive(Clone, Debug)]
+pub struct Direct {
+    /// The window's sample, sent to the canary.
+    pub canary: StressPlan,
+    /// The same sample sent to the release being replaced, at once.
+    pub baseline: Option<StressPlan>,
+    pub compare: crate::compare::Settings,
+}
+
 #[derive(Clone, Debug)]
 pub struct RampPlan {
     /// The pre-ramp stress gate; `None` with --skip-pre.
@@ -136,6 +146,8 @@ pub struct RampPlan {
     pub warmup: Duration,
     pub limits: Limits,
     pub metrics: Option<MetricsPlan>,
+    /// `--canary`/`--baseline`: what the windows load instead of the front URL.
+    pub direct: Option<Direct>,
     pub commands: Commands,
     pub on_fail: OnFail,
     /// Weights to stop before until approved.

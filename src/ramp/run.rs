@@ -417,6 +417,7 @@ impl<'a> Driver<'a> {
             baseline = Some(window::scrape(mp, &self.plan.sample.client).await);
         }
         let mut last_reasons = String::new();
+        let mut accumulated = window::Accumulated::default();
         loop {
             let p = self.journal.state.progress.clone();
             let decision = decide(self.plan, &s, &p, held());
@@ -469,6 +470,7 @@ impl<'a> Driver<'a> {
                     weight: s.weight,
                     window: p.windows + 1,
                     baseline: &mut baseline,
+                    accumulated: &mut accumulated,
                 },
                 &self.stop,
             )

@@ -11,10 +11,11 @@ use super::metrics::{self, Snapshot};
 use super::plan::{MetricsPlan, RampPlan};
 use super::shell::{self, CmdResult};
 use crate::checks::probe;
+use crate::compare::{self, Change, Comparison};
 use crate::gates::stress;
 use crate::http::Connector;
 use crate::load;
-use crate::measure::Measurement;
+use crate::measure::{Measurement, SecondStats};
 use crate::outcome::Outcome;
 use crate::shutdown::Cancel;
 use crate::slo::{samples_needed, Metric, Slo, Verdict};
@@ -80,6 +81,10 @@ pub struct WindowRecord {
     pub guards: Vec<CmdResult>,
     /// Why the verdict is not a pass, one line each, with the numbers.
     pub reasons: Vec<String>,
+    /// `--baseline`: the canary against the release it replaces, over the step's
+    /// windows so far (histograms left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Box<Comparison>>,
 }
 
 /// Scrapes the service's metrics once.
@@ -107,6 +112,63 @@ pub async fn scrape(
     metrics::snapshot(&text, &plan.five_xx, &plan.latency)
 }
 
+/// The step's windows so far, each side's timeline end to end: a step's decision uses
+/// all of them.
+#[derive(Debug, Default)]
+pub struct Accumulated {
+    canary: Vec<SecondStats>,
+    baseline: Vec<SecondStats>,
+    looks: u32,
+}
+
+fn append(into: &mut Vec<SecondStats>, more: Vec<SecondStats>) {
+    let offset = into.last().map_or(0, |s| s.second + 1);
+    into.extend(more.into_iter().map(|mut s| {
+        s.second += offset;
+        s
+    }));
+}
+
+/// The canary against the baseline over the step's windows so far. Each look k is made
+/// at confidence 1 − α/(k(k+1)), so that all of a step's looks together keep the
+/// false-alarm rate α (a union bound: the α/(k(k+1)) sum to α).
+fn against_baseline(
+    acc: &mut Accumulated,
+    settings: &compare::Settings,
+    baseline: &Measurement,
+    canary: &Measurement,
+) -> Comparison {
+    append(&mut acc.baseline, baseline.summary().timeline);
+    append(&mut acc.canary, canary.summary().timeline);
+    acc.looks += 1;
+    let k = f64::from(acc.looks);
+    let alpha = (1.0 - settings.confidence) / (k * (k + 1.0));
+    let settings = compare::Settings {
+        confidence: 1.0 - alpha,
+        ..settings.clone()
+    };
+    let mut c = match compare::Pair::from_timelines(&acc.baseline, &acc.canary, settings.unit_s, 0)
+    {
+        Ok(pair) => compare::compare(&pair, &settings),
+        // golive's own histograms always decode; say so if one did not.
+        Err(e) => unreachable_comparison(&e.to_string()),
+    };
+    c.baseline_histogram.clear();
+    c.candidate_histogram.clear();
+    c
+}
+
+fn unreachable_comparison(why: &str) -> Comparison {
+    let empty = compare::Pair {
+        values: Vec::new(),
+        baseline: Vec::new(),
+        candidate: Vec::new(),
+    };
+    let mut c = compare::compare(&empty, &compare::Settings::default());
+    c.notes.push(format!("a histogram did not decode: {why}"));
+    c
+}
+
 /// What a window needs from the step it belongs to.
 pub struct WindowCtx<'a> {
     pub plan: &'a RampPlan,
@@ -115,6 +177,22 @@ pub struct WindowCtx<'a> {
     pub window: u32,
     /// The scrape at the window's start; replaced by the one at its end.
     pub baseline: &'a mut Option<Result<Snapshot, String>>,
+    /// `--baseline`: the step's windows so far.
+    pub accumulated: &'a mut Accumulated,
+}
+
+/// One window's sample against one target, to its end or `cancel`.
+async fn load_sample(
+    plan: &crate::gates::stress::StressPlan,
+    cancel: &Cancel,
+) -> Result<load::Finished, String> {
+    let connector = Connector::new(&plan.target, &plan.client)
+        .await
+        .map_err(|e| e.to_string())?;
+    let handle = load::start(plan.load.clone(), plan.template.clone(), connector, None);
+    Ok(handle
+        .run_until(Duration::from_millis(100), cancel, |_| {})
+        .await)
 }
 
 /// Runs and judges one window. `interrupted` is true when `cancel` cut the sample
@@ -123,19 +201,26 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
     let plan = ctx.plan;
     let started = Instant::now();
     let sample = &plan.sample;
-    let m = match Connector::new(&sample.target, &sample.client).await {
-        Ok(connector) => {
-            let handle = load::start(
-                sample.load.clone(),
-                sample.template.clone(),
-                connector,
-                None,
-            );
-            Ok(handle
-                .run_until(Duration::from_millis(100), cancel, |_| {})
-                .await)
+    let (m, base) = match &plan.direct {
+        None => (load_sample(sample, cancel).await, None),
+        Some(d) => {
+            let baseline = async {
+                match &d.baseline {
+                    Some(b) => Some(load_sample(b, cancel).await),
+                    None => None,
+                }
+            };
+            tokio::join!(load_sample(&d.canary, cancel), baseline)
         }
-        Err(e) => Err(e.to_string()),
+    };
+    let comparison = match (&plan.direct, &m, &base) {
+        (Some(d), Ok(canary), Some(Ok(baseline))) => Some(Box::new(against_baseline(
+            ctx.accumulated,
+            &d.compare,
+            &baseline.measurement,
+            &canary.measurement,
+        ))),
+        _ => None,
     };
     let (synthetic, interrupted) = match m {
         Ok(finished) => (
@@ -156,6 +241,10 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
             false,
         ),
     };
+    let mut baseline_unreachable = None;
+    if let Some(Err(e)) = &base {
+        baseline_unreachable = Some(format!("baseline: cannot reach it: {e}"));
+    }
     let metrics = match &plan.metrics {
         Some(mp) => {
             let now = scrape(mp, &sample.client).await;
@@ -173,7 +262,16 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
         ];
         guards.push(shell::run(g, &env, None, plan.commands.timeout, cancel, 0).await);
     }
-    let (verdict, reasons) = verdict_of(&synthetic, metrics.as_ref(), &guards);
+    let (verdict, mut reasons) =
+        verdict_of(&synthetic, metrics.as_ref(), &guards, comparison.as_deref());
+    if let Some(why) = baseline_unreachable {
+        // Without the baseline nothing is compared: the window says so and cannot pass.
+        reasons.push(why);
+    }
+    let verdict = match verdict {
+        WindowVerdict::Pass if base.as_ref().is_some_and(|b| b.is_err()) => WindowVerdict::Error,
+        v => v,
+    };
     let record = WindowRecord {
         step: ctx.step,
         weight: ctx.weight,
@@ -184,6 +282,7 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
         metrics,
         guards,
         reasons,
+        comparison,
     };
     (record, interrupted)
 }
@@ -277,6 +376,7 @@ fn verdict_of(
     synthetic: &Synthetic,
     metrics: Option<&ServiceMetrics>,
     guards: &[CmdResult],
+    comparison: Option<&Comparison>,
 ) -> (WindowVerdict, Vec<String>) {
     let mut fails = Vec::new();
     let mut errors = Vec::new();
@@ -311,6 +411,13 @@ fn verdict_of(
             }
         }
     }
+    if let Some(c) = comparison {
+        match c.change {
+            Change::Regressed => fails.push(format!("baseline: {}", c.said)),
+            Change::Inconclusive => unsure.push(format!("baseline: {}", c.said)),
+            Change::Same | Change::Improved => {}
+        }
+    }
     for g in guards {
         if g.ran() && !g.ok() {
             fails.push(format!("guard `{}`: {}", g.command, g.describe()));
@@ -325,6 +432,7 @@ fn verdict_of(
         (WindowVerdict::Error, errors)
     } else if synthetic.outcome == Outcome::Inconclusive
         || metrics.is_some_and(|m| m.outcome == Outcome::Inconclusive)
+        || comparison.is_some_and(|c| c.change == Change::Inconclusive)
     {
         (WindowVerdict::Inconclusive, unsure)
     } else {

@@ -26,7 +26,7 @@ pub fn lines(c: &Comparison, width: usize) -> String {
                 } else {
                     String::new()
                 },
-                m.confidence * 100.0,
+                crate::compare::tolerance::percent_label(m.confidence),
                 m.replication
             ),
             width,

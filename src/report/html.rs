@@ -406,7 +406,13 @@ fn comparison(out: &mut String, c: &Comparison) {
                 ),
             ),
             ("warm-up left out", format!("{} s", m.warmup_s)),
-            ("confidence", format!("{}%", m.confidence * 100.0)),
+            (
+                "confidence",
+                format!(
+                    "{}%",
+                    crate::compare::tolerance::percent_label(m.confidence)
+                ),
+            ),
             ("replication", m.replication.clone()),
             ("seed", m.seed.clone()),
         ],
@@ -480,6 +486,14 @@ fn ramp_plan(out: &mut String, p: &crate::ramp::PlanSummary, state: Option<&str>
             p.metrics_url
                 .clone()
                 .unwrap_or_else(|| "not scraped".into()),
+        ),
+        (
+            "windows load",
+            match (&p.canary_url, &p.baseline_url) {
+                (Some(c), Some(b)) => format!("the canary {c} and, at once, the baseline {b}: a regression against it fails a window"),
+                (Some(c), None) => format!("the canary {c} directly"),
+                _ => "the ramp's URL (through the traffic split)".into(),
+            },
         ),
         ("set weight", p.set_weight.clone()),
         ("rollback", p.rollback.clone()),

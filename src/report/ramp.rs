@@ -40,6 +40,20 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(d) = &plan.direct {
+        let _ = writeln!(
+            out,
+            "  canary      {} loaded directly each window (the criteria judge it)",
+            d.canary.target.uri
+        );
+        if let Some(b) = &d.baseline {
+            let _ = writeln!(
+                out,
+                "  baseline    {} loaded at once; a regression beyond the tolerance fails a window (the step's windows accumulate, each look at a spent confidence)",
+                b.target.uri
+            );
+        }
+    }
     match &plan.pre {
         Some(pre) => {
             let slos: Vec<String> = pre.slos.iter().map(|s| s.to_string()).collect();
