@@ -79,15 +79,11 @@ fn identical_targets_are_the_same() {
         &["--rate", "300", "-d", "10s", "-c", "30"],
         dir.path(),
     );
-    // The tails get a wider band than the default: on a 2-core machine running both
-    // generators and both servers, the scheduler adds milliseconds to a 20 ms sleep
-    // in some seconds and not others, and the clustered intervals say so.
-    let (run, doc) = compare(
-        &pa,
-        &pb,
-        &["--tolerance", "p99:+50%", "--tolerance", "p95:+50%"],
-        dir.path(),
-    );
+    // The typical request, its shape and the error rates: on a 2-core machine running
+    // both generators and both servers, the tail of a 20 ms sleep (p95 at 31 ms in a
+    // bad second) is the scheduler's, and its clustered interval honestly spans
+    // -50% to +100%: inconclusive, which says nothing about the servers.
+    let (run, doc) = compare(&pa, &pb, &["--percentiles", "50"], dir.path());
     let c = &doc.body.comparison;
     assert_eq!(c.change, Change::Same, "{}\n{c:#?}", run.stdout);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -205,6 +201,7 @@ fn ten_samples_are_inconclusive_and_say_how_many_are_needed() {
 
 #[test]
 fn different_plans_are_refused_unless_forced() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let server = sleeper(|_| 1);
     let dir = tempfile::tempdir().unwrap();
     let (one, two) = (dir.path().join("one.json"), dir.path().join("two.json"));
@@ -275,6 +272,7 @@ fn different_plans_are_refused_unless_forced() {
 
 #[test]
 fn stress_with_a_baseline_fails_a_slower_release() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let (fast, slow) = (sleeper(|_| 2), sleeper(|_| 22));
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base.json");
