@@ -146,7 +146,9 @@ fn four_shards_merge_to_the_one_run_exactly() {
     // Every percentile agrees with a single run's within the histogram's precision
     // (0.1%) plus the noise between the two single runs, with a floor for the jitter of
     // four processes sharing the test machine's cores where one had them alone.
-    for key in ["p50_ms", "p90_ms", "p95_ms", "p99_ms"] {
+    // Not p90: with nine in ten at 2 ms and one in ten at 40 ms it sits on the jump
+    // between the two, where a handful of requests moves it by 30 ms.
+    for key in ["p50_ms", "p95_ms", "p99_ms"] {
         let (ma, ma2, mm) = (pct(a, key), pct(b, key), pct(&m, key));
         let noise = (ma - ma2).abs();
         let allowed = 3.0 * noise + 0.001 * ma + 0.1 * ma + 3.0;
