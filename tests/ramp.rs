@@ -400,6 +400,30 @@ fn dry_run_prints_the_plan_and_runs_no_command() {
     assert!(!Path::new(&r.path("ramp.json")).exists());
 }
 
+/// A ramp whose windows of `interval` load a canary `extra` slower than its baseline
+/// directly, with `more` flags: its exit and its report.
+fn canary_ramp(extra: Duration, steps: &str, interval: &str, more: &[&str]) -> (Run, Ramp) {
+    let r = Ramp::new(ServeOptions::default());
+    let (stable, canary) = releases(extra);
+    let mut args = r.args_with_steps(steps, &r.set_weight(None));
+    let i = args.iter().position(|a| a == "--interval").unwrap();
+    args[i + 1] = interval.into();
+    let (canary_url, stable_url) = (
+        format!("http://{}/health", canary.addr),
+        format!("http://{}/health", stable.addr),
+    );
+    let mut extra_args = vec![
+        "--skip-pre",
+        "--canary",
+        &canary_url,
+        "--baseline",
+        &stable_url,
+    ];
+    extra_args.extend_from_slice(more);
+    let run = r.run(&args, &extra_args);
+    (run, r)
+}
+
 /// Two embedded targets: the release being replaced, and a canary `extra` slower.
 fn releases(extra: Duration) -> (BackgroundServer, BackgroundServer) {
     let start = |latency| {
@@ -419,28 +443,11 @@ fn releases(extra: Duration) -> (BackgroundServer, BackgroundServer) {
 fn a_canary_300ms_slower_is_rolled_back_in_the_first_window_of_the_5_percent_step() {
     // The front URL stands for the splitter: at 5% it would send the canary a
     // twentieth of the sample. --canary loads the canary itself.
-    let r = Ramp::new(ServeOptions::default());
-    let (stable, canary) = releases(Duration::from_millis(300));
-    let mut args = r.args_with_steps("5:4s,20:4s,100:1s", &r.set_weight(None));
-    let i = args.iter().position(|a| a == "--interval").unwrap();
-    args[i + 1] = "2s".into();
-    let (canary_url, stable_url) = (
-        format!("http://{}/health", canary.addr),
-        format!("http://{}/health", stable.addr),
-    );
-    let run = r.run(
-        &args,
-        &[
-            "--skip-pre",
-            "--slo",
-            "p95<200ms",
-            "--canary",
-            &canary_url,
-            "--baseline",
-            &stable_url,
-            "--window-concurrency",
-            "40",
-        ],
+    let (run, r) = canary_ramp(
+        Duration::from_millis(300),
+        "5:4s,20:4s,100:1s",
+        "2s",
+        &["--slo", "p95<200ms", "--window-concurrency", "40"],
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(r.weights(), [5, 0]);
@@ -459,25 +466,7 @@ fn a_canary_300ms_slower_is_rolled_back_in_the_first_window_of_the_5_percent_ste
 #[test]
 fn a_regression_against_the_baseline_fails_a_window_whose_slos_hold() {
     // 20 ms slower on every request: well inside p95<1000ms, far beyond +5%.
-    let r = Ramp::new(ServeOptions::default());
-    let (stable, canary) = releases(Duration::from_millis(20));
-    let mut args = r.args_with_steps("5:6s,100:1s", &r.set_weight(None));
-    let i = args.iter().position(|a| a == "--interval").unwrap();
-    args[i + 1] = "6s".into();
-    let (canary_url, stable_url) = (
-        format!("http://{}/health", canary.addr),
-        format!("http://{}/health", stable.addr),
-    );
-    let run = r.run(
-        &args,
-        &[
-            "--skip-pre",
-            "--canary",
-            &canary_url,
-            "--baseline",
-            &stable_url,
-        ],
-    );
+    let (run, r) = canary_ramp(Duration::from_millis(20), "5:6s,100:1s", "6s", &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(r.weights(), [5, 0]);
     let report = r.report();
