@@ -337,7 +337,7 @@ pub fn resumed_args(state: &RampState, given: &RampArgs) -> Result<RampArgs, Str
 fn sample_warnings(plan: &RampPlan) -> Vec<String> {
     let rate = plan.sample.load.rate.unwrap_or(0.0);
     let per_window = (rate * plan.interval.as_secs_f64()).floor() as u64;
-    plan.sample
+    let mut warnings: Vec<String> = plan.sample
         .slos
         .iter()
         .filter_map(|slo| match slo.metric {
@@ -348,7 +348,21 @@ fn sample_warnings(plan: &RampPlan) -> Vec<String> {
             )),
             _ => None,
         })
-        .collect()
+        .collect();
+    // The comparison needs whole seconds of both sides: a step's first windows are
+    // inconclusive until its windows add up to enough of them.
+    if let Some(d) = plan.direct.as_ref().filter(|d| d.baseline.is_some()) {
+        let needed = crate::compare::MIN_UNITS as f64 * f64::from(d.compare.unit_s);
+        let window_s = plan.interval.as_secs_f64();
+        if window_s < needed {
+            warnings.push(format!(
+                "--baseline compares {needed:.0} s a side at least: with --interval {} a step's first {} windows will be inconclusive",
+                humantime::format_duration(plan.interval),
+                (needed / window_s).ceil() as u64 - 1
+            ));
+        }
+    }
+    warnings
 }
 
 #[cfg(test)]
@@ -356,6 +370,35 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
+
+    #[test]
+    fn short_windows_with_a_baseline_are_warned_about() {
+        let base = [
+            "http://x/",
+            "--steps",
+            "5:1m",
+            "--set-weight",
+            "true",
+            "--canary",
+            "http://c/",
+        ];
+        let with = |interval: &str| {
+            let mut argv = base.to_vec();
+            argv.extend(["--baseline", "http://b/", "--interval", interval]);
+            plan(&argv).unwrap().1
+        };
+        let w = with("2s");
+        assert!(
+            w.iter()
+                .any(|w| w.contains("first 2 windows will be inconclusive")),
+            "{w:?}"
+        );
+        assert!(!with("10s").iter().any(|w| w.contains("--baseline")));
+        let (p, _) = plan(&base).unwrap();
+        let d = p.direct.unwrap();
+        assert!(d.baseline.is_none());
+        assert_eq!(d.canary.target.uri.to_string(), "http://c/");
+    }
 
     fn plan(argv: &[&str]) -> Result<(RampPlan, Vec<String>), ConfigError> {
         let cli = Cli::try_parse_from(["golive", "ramp"].iter().chain(argv)).unwrap();
