@@ -181,14 +181,7 @@ fn compare_demo(
         rate: Some(200.0),
         ..closed.clone()
     };
-    let start = |ms| {
-        BackgroundServer::start(ServeOptions {
-            latency: Duration::from_millis(ms),
-            ..ServeOptions::default()
-        })
-        .map_err(Failure::runtime)
-    };
-    let (stable, slower) = (start(5)?, start(8)?);
+    let (stable, slower) = releases()?;
     let plan = |server: &BackgroundServer| {
         stress_plan(&format!("http://{}/health", server.addr), load.clone())
     };
@@ -316,14 +309,7 @@ fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<
     // The canary judged itself, against the release it replaces: its windows load
     // both directly (the weight does not dilute them), and 3 ms more on every request
     // is a regression although every SLO holds.
-    let start = |ms| {
-        BackgroundServer::start(ServeOptions {
-            latency: Duration::from_millis(ms),
-            ..ServeOptions::default()
-        })
-        .map_err(Failure::runtime)
-    };
-    let (stable, canary) = (start(5)?, start(8)?);
+    let (stable, canary) = releases()?;
     let window = Duration::from_secs(6);
     let aim = |server: &BackgroundServer| {
         let mut sample = StressPlan::simple_get(
@@ -340,10 +326,7 @@ fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<
         direct: Some(Direct {
             canary: aim(&canary),
             baseline: Some(aim(&stable)),
-            compare: crate::compare::Settings {
-                percentiles: vec![0.5, 0.95],
-                ..crate::compare::Settings::default()
-            },
+            compare: crate::config::ramp::window_comparison(Default::default()),
         }),
         ..plan.clone()
     };
@@ -356,6 +339,19 @@ fn ramps(server: &BackgroundServer, url: &str, out: &Human) -> exit::Result<Vec<
     out.line("  (as it should: rolled back in the first window, against the baseline)");
     outcomes.push(expected_failure(judged.outcome));
     Ok(outcomes)
+}
+
+/// Two embedded targets standing for two releases: the stable one, and one 3 ms
+/// slower on every request.
+fn releases() -> exit::Result<(BackgroundServer, BackgroundServer)> {
+    let start = |ms| {
+        BackgroundServer::start(ServeOptions {
+            latency: Duration::from_millis(ms),
+            ..ServeOptions::default()
+        })
+        .map_err(Failure::runtime)
+    };
+    Ok((start(5)?, start(8)?))
 }
 
 /// A part of the demo that must fail (a breach golive has to catch) passes the demo.

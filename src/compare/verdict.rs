@@ -241,7 +241,7 @@ pub fn metrics(pair: &Pair, settings: &Settings) -> Vec<MetricResult> {
     }
     out.insert(
         1 + settings.percentiles.len(),
-        shape(pair, settings, &mut rng, successes),
+        shape(&s, settings, &mut rng),
     );
     out
 }
@@ -333,12 +333,8 @@ fn finish(
 /// significant (p at most 1 − confidence) and beyond the band, and otherwise leaves the
 /// verdict to the other metrics (the percentiles' intervals speak for the tail), since
 /// bounding the share of slower requests from above needs thousands of requests a side.
-fn shape(
-    pair: &Pair,
-    settings: &Settings,
-    rng: &mut fastrand::Rng,
-    successes: (u64, u64),
-) -> MetricResult {
+fn shape(s: &Sides, settings: &Settings, rng: &mut fastrand::Rng) -> MetricResult {
+    let (pair, successes) = (s.pair, s.successes());
     let metric = Metric::Shape;
     let band = settings.tolerances.band(metric);
     let mut r = MetricResult {
@@ -361,18 +357,16 @@ fn shape(
         return r;
     }
     let dense = |units: &[&Unit]| pair.dense(units.iter().copied());
-    let a: Vec<&Unit> = pair.baseline.iter().collect();
-    let b: Vec<&Unit> = pair.candidate.iter().collect();
-    let (da, db) = (dense(&a), dense(&b));
-    let shift = stats::hodges_lehmann(&pair.values, &da, &db).unwrap_or(0.0);
+    let (a, b, da, db) = (&s.a, &s.b, &s.da, &s.db);
+    let shift = stats::hodges_lehmann(&pair.values, da, db).unwrap_or(0.0);
     // Slower by a margin that matters: the typical request's band (5% of the median by
     // default). A tight distribution would otherwise show a microsecond's difference
     // between two instances as a share of requests slower.
     let margin = match settings.tolerances.band(Metric::Shift) {
         Band::Ms(ms) => ms * 1000.0,
-        other => other.amount() / 100.0 * stats::quantile(&pair.values, &da, 0.5).unwrap_or(0.0),
+        other => other.amount() / 100.0 * stats::quantile(&pair.values, da, 0.5).unwrap_or(0.0),
     };
-    let Some(observed) = stats::kolmogorov_smirnov(&pair.values, &da, &db, shift + margin) else {
+    let Some(observed) = stats::kolmogorov_smirnov(&pair.values, da, db, shift + margin) else {
         r.said = "shape: no successful responses on one side".into();
         return r;
     };
@@ -400,7 +394,7 @@ fn shape(
         .map(|_| {
             let ra: Vec<&Unit> = (0..a.len()).map(|_| a[rng.usize(..a.len())]).collect();
             let rb: Vec<&Unit> = (0..b.len()).map(|_| b[rng.usize(..b.len())]).collect();
-            stats::ecdf_wobble(&da, &dense(&ra), &db, &dense(&rb))
+            stats::ecdf_wobble(da, &dense(&ra), db, &dense(&rb))
         })
         .collect();
     noise.sort_by(f64::total_cmp);

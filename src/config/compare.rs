@@ -4,13 +4,18 @@
 use crate::cli::ComparisonArgs;
 use crate::compare::{tolerance, Settings, Tolerances};
 
-/// The comparison's settings; `throughput` is decided later, from the two plans.
-pub fn settings(args: &ComparisonArgs) -> Result<Settings, String> {
-    let tolerances = args
-        .tolerances
+/// `--tolerance` flags, each parsed.
+pub fn tolerances(given: &[String]) -> Result<Tolerances, String> {
+    given
         .iter()
         .map(|t| tolerance::parse(t))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map(Tolerances::new)
+}
+
+/// The comparison's settings; `throughput` is decided later, from the two plans.
+pub fn settings(args: &ComparisonArgs) -> Result<Settings, String> {
+    let tolerances = tolerances(&args.tolerances)?;
     let unit = args.unit.as_secs_f64();
     if unit.fract() != 0.0 || !(1.0..=10.0).contains(&unit) {
         return Err(format!(
@@ -38,7 +43,6 @@ pub fn settings(args: &ComparisonArgs) -> Result<Settings, String> {
         }
         percentiles.push(p / 100.0);
     }
-    let tolerances = Tolerances::new(tolerances);
     // A band on a percentile that was not asked for asks for it.
     for q in tolerances.percentiles() {
         if !percentiles.iter().any(|p| (p - q).abs() < 1e-12) {

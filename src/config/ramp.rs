@@ -123,6 +123,17 @@ impl RampPlan {
     }
 }
 
+/// How a window's canary is compared with its baseline. Tails are the SLOs' to judge
+/// on the canary: p99 needs about 880 responses a side before its interval means
+/// anything, more than a window holds.
+pub fn window_comparison(tolerances: crate::compare::Tolerances) -> crate::compare::Settings {
+    crate::compare::Settings {
+        percentiles: vec![0.5, 0.95],
+        tolerances,
+        ..crate::compare::Settings::default()
+    }
+}
+
 /// `--canary URL` and `--baseline URL`: the window's sample aimed at each release.
 fn direct(args: &RampArgs, sample: &StressPlan, env: Env) -> Result<Option<Direct>, ConfigError> {
     let Some(canary) = args.canary.as_deref() else {
@@ -136,19 +147,9 @@ fn direct(args: &RampArgs, sample: &StressPlan, env: Env) -> Result<Option<Direc
             ..sample.clone()
         })
     };
-    let tolerances = args
-        .tolerances
-        .iter()
-        .map(|t| crate::compare::tolerance::parse(t))
-        .collect::<Result<Vec<_>, _>>()
+    let tolerances = super::compare::tolerances(&args.tolerances)
         .map_err(|e| ConfigError::Invalid(format!("--tolerance: {e}")))?;
-    let compare = crate::compare::Settings {
-        // Tails are the SLOs' to judge on the canary: p99 needs about 880 responses a
-        // side before its interval means anything, more than a window holds.
-        percentiles: vec![0.5, 0.95],
-        tolerances: crate::compare::Tolerances::new(tolerances),
-        ..crate::compare::Settings::default()
-    };
+    let compare = window_comparison(tolerances);
     Ok(Some(Direct {
         canary: aimed(canary)?,
         baseline: args.baseline.as_deref().map(aimed).transpose()?,

@@ -11,7 +11,7 @@ use super::charts::{self, RampMark};
 use super::judged::Judged;
 use super::notable;
 use super::suite::{self, Status, Suite};
-use crate::compare::{Change, Comparison};
+use crate::compare::Comparison;
 use crate::gates::canary::CanaryResult;
 use crate::gates::stress::StressReport;
 use crate::measure::decode_hist;
@@ -364,11 +364,7 @@ fn comparison(out: &mut String, c: &Comparison) {
                 format!("{:+.2} to {:+.2}", e.low, e.high),
             )
         });
-        let status = match m.change {
-            Change::Same | Change::Improved => Status::Pass,
-            Change::Regressed => Status::Fail,
-            Change::Inconclusive => Status::Inconclusive,
-        };
+        let status = Status::of(m.change.outcome());
         let _ = writeln!(
             out,
             "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",

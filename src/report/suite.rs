@@ -4,7 +4,7 @@
 
 use super::judged::Judged;
 use super::text::verdict_value;
-use crate::compare::{Change, Comparison};
+use crate::compare::Comparison;
 use crate::gates::canary::CanaryResult;
 use crate::gates::smoke::CheckResult;
 use crate::outcome::{Envelope, Outcome};
@@ -256,11 +256,7 @@ fn comparison_cases(c: &Comparison, prefix: &str) -> Vec<Case> {
     c.metrics
         .iter()
         .map(|m| {
-            let status = match m.change {
-                Change::Same | Change::Improved => Status::Pass,
-                Change::Regressed => Status::Fail,
-                Change::Inconclusive => Status::Inconclusive,
-            };
+            let status = Status::of(m.change.outcome());
             let measured = m.effect.as_ref().map_or("no estimate".to_string(), |e| {
                 let u = if e.unit == "pp" {
                     " points"
