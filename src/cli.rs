@@ -170,9 +170,26 @@ pub struct RampArgs {
     #[arg(long = "guard", value_name = "CMD", help_heading = "Windows")]
     pub guards: Vec<String>,
 
-    /// The service's Prometheus metrics URL, scraped each window.
-    #[arg(long, value_name = "URL", help_heading = "Windows")]
+    /// The service's (the canary's) Prometheus metrics URL, scraped each window and
+    /// judged by the SLOs.
+    #[arg(
+        long,
+        visible_alias = "canary-metrics",
+        value_name = "URL",
+        help_heading = "Windows"
+    )]
     pub metrics: Option<String>,
+
+    /// With --metrics: the release being replaced's metrics URL, scraped alike; a window
+    /// fails on a regression of the canary's own p50, p95 or 5xx share against it.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "metrics",
+        help_heading = "Windows"
+    )]
+    #[serde(default)]
+    pub baseline_metrics: Option<String>,
 
     /// The 5xx series in the metrics; all series of its name count as requests.
     #[arg(
@@ -210,12 +227,11 @@ pub struct RampArgs {
     #[serde(default)]
     pub baseline: Option<String>,
 
-    /// With --baseline: how much worse the canary may be and still be the same,
-    /// repeatable (as golive compare: shift:+5%, p95:+10%, errors:+0.1pp, ...).
+    /// With --baseline or --baseline-metrics: how much worse the canary may be and still
+    /// be the same, repeatable (as golive compare: shift:+5%, p95:+10%, 5xx:+0.1pp, ...).
     #[arg(
         long = "tolerance",
         value_name = "METRIC:BAND",
-        requires = "baseline",
         help_heading = "Windows"
     )]
     #[serde(default)]

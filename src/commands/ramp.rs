@@ -94,8 +94,12 @@ fn preflight(plan: &RampPlan, rt: &tokio::runtime::Runtime) -> exit::Result<()> 
     let pre = plan.pre.as_ref().map_or(0, |p| p.load.concurrency);
     super::preflight_fds(pre.max(plan.sample.load.concurrency))?;
     if let Some(mp) = &plan.metrics {
-        rt.block_on(window::scrape(mp, &plan.sample.client))
+        rt.block_on(window::scrape(&mp.target, mp, &plan.sample.client))
             .map_err(|e| usage(format!("--metrics: {e}; nothing was touched")))?;
+        if let Some(b) = &mp.baseline {
+            rt.block_on(window::scrape(b, mp, &plan.sample.client))
+                .map_err(|e| usage(format!("--baseline-metrics: {e}; nothing was touched")))?;
+        }
     }
     Ok(())
 }
@@ -237,7 +241,7 @@ impl Done {
     ) -> Finished {
         let mut f = Finished::new(self.outcome, human, self.text)
             .json(json, &self.report)
-            .evidence(evidence, &Judged::Ramp(self.report));
+            .evidence(evidence, &Judged::Ramp(Box::new(self.report)));
         if let Some(exit) = self.exit {
             f = f.exit_with(exit);
         }

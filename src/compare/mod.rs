@@ -9,6 +9,7 @@
 //! (Mann–Whitney's after Obuchowski 1997, percentiles' after Woodruff, rates' as ratio
 //! estimators), and shape permutes and resamples whole intervals.
 
+pub mod binned;
 pub mod plan;
 pub mod sample;
 pub mod stats;

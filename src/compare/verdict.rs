@@ -88,16 +88,27 @@ impl<'a> Sides<'a> {
 }
 
 /// A metric measured: the two sides' values, and the effect with its interval and p.
-struct Measured {
-    baseline: Option<f64>,
-    candidate: Option<f64>,
+pub(crate) struct Measured {
+    pub(crate) baseline: Option<f64>,
+    pub(crate) candidate: Option<f64>,
     /// (estimate, low, high) in the band's unit.
-    effect: Option<(f64, f64, f64)>,
-    p: Option<f64>,
-    test: String,
+    pub(crate) effect: Option<(f64, f64, f64)>,
+    pub(crate) p: Option<f64>,
+    pub(crate) test: String,
 }
 
-fn p_of(estimate: f64, se: f64) -> f64 {
+/// How much data a comparison stands on, for the words that say how much more would
+/// settle it.
+pub(crate) enum Extent<'a> {
+    /// Intervals of the timeline a side (a run's histograms).
+    Intervals(&'a Pair),
+    /// Requests a side (a service's counters).
+    Requests(f64),
+    /// The caller's own words for how much more would settle it.
+    Said(String),
+}
+
+pub(crate) fn p_of(estimate: f64, se: f64) -> f64 {
     if se > 0.0 {
         stats::two_sided_p(estimate / se)
     } else if estimate == 0.0 {
@@ -130,43 +141,55 @@ fn location(s: &Sides, band: Band) -> Measured {
     }
 }
 
-/// A percentile's change: each side's percentile with a Woodruff interval (clustered),
-/// combined on the log scale for % bands, as a difference for ms bands.
+/// A percentile's change: each side's percentile with a Woodruff interval (clustered).
 fn percentile(s: &Sides, q: f64, band: Band) -> Measured {
     let side = |c: &[f64], units: &[&Unit]| {
         stats::quantile_interval(&s.pair.values, c, &Sides::latency_units(units), q, s.z)
+            .map(|(x, l, h)| (x / 1000.0, l / 1000.0, h / 1000.0))
     };
-    let (a, b) = (side(&s.da, &s.a), side(&s.db, &s.b));
-    let effect = a.zip(b).map(|((xa, la, ha), (xb, lb, hb))| {
-        let (est, se) = if matches!(band, Band::Ms(_)) {
-            let se = ((ha - la).powi(2) + (hb - lb).powi(2)).sqrt() / (2.0 * s.z);
-            ((xb - xa) / 1000.0, se / 1000.0)
-        } else {
-            let spread = |l: f64, h: f64| (h.ln() - l.ln()) / (2.0 * s.z);
-            ((xb / xa).ln(), spread(la, ha).hypot(spread(lb, hb)))
-        };
-        (est, se)
-    });
-    let to_band = |x: f64| {
-        if matches!(band, Band::Ms(_)) {
-            x
-        } else {
-            (x.exp() - 1.0) * 100.0
-        }
+    let test = "Woodruff interval of each side's percentile, variance clustered by interval";
+    match (side(&s.da, &s.a), side(&s.db, &s.b)) {
+        (Some(a), Some(b)) => percentile_change(a, b, s.z, band, test),
+        (a, b) => Measured {
+            baseline: a.map(|a| a.0),
+            candidate: b.map(|b| b.0),
+            effect: None,
+            p: None,
+            test: test.into(),
+        },
+    }
+}
+
+/// Two percentiles, each (value, low, high) in ms, compared: on the log scale for %
+/// bands, as a difference for ms bands.
+pub(crate) fn percentile_change(
+    (xa, la, ha): (f64, f64, f64),
+    (xb, lb, hb): (f64, f64, f64),
+    z: f64,
+    band: Band,
+    test: &str,
+) -> Measured {
+    let ms = matches!(band, Band::Ms(_));
+    let (e, se) = if ms {
+        (xb - xa, (ha - la).hypot(hb - lb) / (2.0 * z))
+    } else {
+        let spread = |l: f64, h: f64| (h.ln() - l.ln()) / (2.0 * z);
+        ((xb / xa).ln(), spread(la, ha).hypot(spread(lb, hb)))
     };
+    let to_band = |x: f64| if ms { x } else { (x.exp() - 1.0) * 100.0 };
     Measured {
-        baseline: a.map(|(x, ..)| x / 1000.0),
-        candidate: b.map(|(x, ..)| x / 1000.0),
-        effect: effect.map(|(e, se)| (to_band(e), to_band(e - s.z * se), to_band(e + s.z * se))),
-        p: effect.map(|(e, se)| p_of(e, se)),
-        test: "Woodruff interval of each side's percentile, variance clustered by interval".into(),
+        baseline: Some(xa),
+        candidate: Some(xb),
+        effect: Some((to_band(e), to_band(e - z * se), to_band(e + z * se))),
+        p: Some(p_of(e, se)),
+        test: test.into(),
     }
 }
 
 /// Responses a side before a percentile's interval stops running into the largest
 /// response (Woodruff's upper end, q + z·√(q(1−q)/n), must stay under 1 − 1/n):
 /// p99 at 99.5% needs about 880, p95 170, p50 18.
-fn interval_needs(q: f64, z: f64) -> u64 {
+pub(crate) fn interval_needs(q: f64, z: f64) -> u64 {
     ((z * z * q + 1.0) / (1.0 - q)).ceil() as u64
 }
 
@@ -280,6 +303,28 @@ fn finish(
     settings: &Settings,
     pair: &Pair,
 ) -> MetricResult {
+    let measured = match lacking {
+        Some(why) => Err(why),
+        None => Ok(measure()),
+    };
+    judged(
+        metric,
+        value_unit,
+        measured,
+        settings,
+        &Extent::Intervals(pair),
+    )
+}
+
+/// A metric's result from what was measured (or why nothing could be), classified by
+/// the rule and said in words.
+pub(crate) fn judged(
+    metric: Metric,
+    value_unit: &str,
+    measured: Result<Measured, String>,
+    settings: &Settings,
+    extent: &Extent,
+) -> MetricResult {
     let band = settings.tolerances.band(metric);
     let mut r = MetricResult {
         metric: metric.name(),
@@ -293,11 +338,13 @@ fn finish(
         change: Change::Inconclusive,
         said: String::new(),
     };
-    if let Some(why) = lacking {
-        r.said = format!("{}: {why}", metric.name());
-        return r;
-    }
-    let m = measure();
+    let m = match measured {
+        Ok(m) => m,
+        Err(why) => {
+            r.said = format!("{}: {why}", metric.name());
+            return r;
+        }
+    };
     r.baseline = m.baseline;
     r.candidate = m.candidate;
     r.p_value = m.p;
@@ -313,7 +360,7 @@ fn finish(
                 high,
             });
             r.change = classify(metric, estimate, low, high, band.amount());
-            r.said = words(metric, &r, settings, pair);
+            r.said = words(metric, &r, settings, extent);
         }
         _ => {
             r.said = format!(
@@ -417,7 +464,7 @@ fn shape(s: &Sides, settings: &Settings, rng: &mut fastrand::Rng) -> MetricResul
     } else {
         Change::Same
     };
-    r.said = words(metric, &r, settings, pair);
+    r.said = words(metric, &r, settings, &Extent::Intervals(pair));
     r
 }
 
@@ -474,7 +521,7 @@ pub fn p_words(p: f64) -> String {
 }
 
 /// The metric in a sentence: values, effect, interval, p-value and band.
-fn words(metric: Metric, r: &MetricResult, settings: &Settings, pair: &Pair) -> String {
+fn words(metric: Metric, r: &MetricResult, settings: &Settings, extent: &Extent) -> String {
     let name = match metric {
         Metric::Shift => "typical latency (median shift)".to_string(),
         Metric::Percentile(q) => format!("p{}", percent_label(q)),
@@ -533,7 +580,7 @@ fn words(metric: Metric, r: &MetricResult, settings: &Settings, pair: &Pair) -> 
         Change::Improved => format!("better, beyond the {band} band"),
         Change::Inconclusive => format!(
             "could be beyond the {band} allowed; {}",
-            more_data(metric, e, settings, pair)
+            more_data(metric, e, settings, extent)
         ),
     };
     format!("{name}: {values}{change} ({interval}): {verdict}")
@@ -546,18 +593,29 @@ fn band_amount(settings: &Settings, metric: Metric) -> f64 {
 /// How much longer each side would need to run to settle it if the estimate held (the
 /// interval narrows with the square root of the data): an estimate beyond the band
 /// needs the interval to leave zero; one within it, the interval to come inside.
-fn more_data(metric: Metric, e: &Effect, settings: &Settings, pair: &Pair) -> String {
+fn more_data(metric: Metric, e: &Effect, settings: &Settings, extent: &Extent) -> String {
     let band = settings.tolerances.band(metric).amount();
     let (est, low, high) = worse_way(metric, e.estimate, e.low, e.high);
     let gap = if est > band { est } else { band - est };
     let half = (high - low) / 2.0;
-    let n = pair.baseline.len().min(pair.candidate.len()) as f64;
-    if gap < half / 10.0 {
+    // Within a twentieth of the band from its edge, the interval would have to shrink
+    // to nothing: the data's size cannot be said.
+    if gap < band / 20.0 || gap <= 0.0 {
         return "the estimate sits at the band's edge: more data alone may not settle it".into();
     }
-    let needed = (n * (half / gap).powi(2)).ceil();
-    let more = ((needed - n).max(1.0) * f64::from(settings.unit_s)).ceil();
-    format!("about {more:.0} s more a side would settle it")
+    let factor = (half / gap).powi(2);
+    match extent {
+        Extent::Intervals(pair) => {
+            let n = pair.baseline.len().min(pair.candidate.len()) as f64;
+            let more = ((n * factor).ceil() - n).max(1.0) * f64::from(settings.unit_s);
+            format!("about {more:.0} s more a side would settle it")
+        }
+        Extent::Requests(n) => {
+            let more = ((n * factor).ceil() - n).max(1.0);
+            format!("about {more:.0} more requests a side would settle it")
+        }
+        Extent::Said(words) => words.clone(),
+    }
 }
 
 /// The comparison's verdict in one sentence: the first metric that decided it.

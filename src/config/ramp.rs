@@ -67,9 +67,25 @@ impl RampPlan {
             abort_on_fail: false,
             shard: None,
         };
+        let compare = window_comparison(
+            super::compare::tolerances(&args.tolerances)
+                .map_err(|e| invalid(format!("--tolerance: {e}")))?,
+        );
+        if !args.tolerances.is_empty() && args.baseline.is_none() && args.baseline_metrics.is_none()
+        {
+            return Err(invalid(
+                "--tolerance needs something to compare with: --baseline URL or --baseline-metrics URL".into(),
+            ));
+        }
         let metrics = match &args.metrics {
             Some(u) => Some(MetricsPlan {
                 target: super::target("--metrics", u)?,
+                baseline: args
+                    .baseline_metrics
+                    .as_deref()
+                    .map(|u| super::target("--baseline-metrics", u))
+                    .transpose()?,
+                compare: compare.clone(),
                 five_xx: args
                     .metrics_5xx
                     .parse()
@@ -102,7 +118,7 @@ impl RampPlan {
                     .into(),
             ));
         }
-        let direct = direct(args, &sample, env)?;
+        let direct = direct(args, &sample, compare, env)?;
         let plan = RampPlan {
             pre,
             direct,
@@ -135,7 +151,12 @@ pub fn window_comparison(tolerances: crate::compare::Tolerances) -> crate::compa
 }
 
 /// `--canary URL` and `--baseline URL`: the window's sample aimed at each release.
-fn direct(args: &RampArgs, sample: &StressPlan, env: Env) -> Result<Option<Direct>, ConfigError> {
+fn direct(
+    args: &RampArgs,
+    sample: &StressPlan,
+    compare: crate::compare::Settings,
+    env: Env,
+) -> Result<Option<Direct>, ConfigError> {
     let Some(canary) = args.canary.as_deref() else {
         return Ok(None);
     };
@@ -147,9 +168,6 @@ fn direct(args: &RampArgs, sample: &StressPlan, env: Env) -> Result<Option<Direc
             ..sample.clone()
         })
     };
-    let tolerances = super::compare::tolerances(&args.tolerances)
-        .map_err(|e| ConfigError::Invalid(format!("--tolerance: {e}")))?;
-    let compare = window_comparison(tolerances);
     Ok(Some(Direct {
         canary: aimed(canary)?,
         baseline: args.baseline.as_deref().map(aimed).transpose()?,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 
 use super::exposition::{self, Sample};
+use crate::compare::binned::{self, Served};
 
 /// A series selector: `name`, optionally with `{label="value", label=~"regex"}`.
 #[derive(Clone, Debug)]
@@ -158,15 +159,6 @@ pub fn snapshot(text: &str, five_xx: &Selector, latency: &str) -> Result<Snapsho
     Ok(snap)
 }
 
-/// What the service served between two scrapes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Delta {
-    pub requests: f64,
-    pub selected: f64,
-    /// Cumulative bucket deltas by `le` (empty without a latency histogram).
-    pub buckets: Vec<(f64, f64)>,
-}
-
 fn counter_delta(before: Option<f64>, after: f64) -> f64 {
     match before {
         // A counter that went down was reset in between: it counted from zero.
@@ -182,7 +174,8 @@ fn series_delta(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -
         .sum()
 }
 
-pub fn delta(before: &Snapshot, after: &Snapshot) -> Delta {
+/// What the service served between two scrapes.
+pub fn delta(before: &Snapshot, after: &Snapshot) -> Served {
     let buckets = after
         .buckets
         .iter()
@@ -195,9 +188,9 @@ pub fn delta(before: &Snapshot, after: &Snapshot) -> Delta {
             (le, counter_delta(b, n))
         })
         .collect();
-    Delta {
+    Served {
         requests: series_delta(&before.total, &after.total) + 0.0,
-        selected: series_delta(&before.selected, &after.selected) + 0.0,
+        status_5xx: series_delta(&before.selected, &after.selected) + 0.0,
         buckets,
     }
 }
@@ -207,28 +200,7 @@ pub fn delta(before: &Snapshot, after: &Snapshot) -> Delta {
 /// `None` without observations; the highest finite bound when it falls in +Inf.
 pub fn quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
     let total = buckets.last()?.1;
-    if total <= 0.0 {
-        return None;
-    }
-    let rank = q * total;
-    let mut prev = (0.0, 0.0);
-    for &(le, n) in buckets {
-        if n >= rank {
-            if le.is_infinite() {
-                return Some(prev.0);
-            }
-            let width = le - prev.0;
-            let in_bucket = n - prev.1;
-            let frac = if in_bucket > 0.0 {
-                (rank - prev.1) / in_bucket
-            } else {
-                1.0
-            };
-            return Some(prev.0 + width * frac);
-        }
-        prev = (le, n);
-    }
-    Some(prev.0)
+    binned::at_rank(buckets, q * total).map(|v| v.unwrap_or_else(|bound| bound))
 }
 
 #[cfg(test)]
@@ -262,7 +234,7 @@ mod tests {
         let a = snapshot(A, &sel(), "lat").unwrap();
         let b = snapshot(B, &sel(), "lat").unwrap();
         let d = delta(&a, &b);
-        assert_eq!((d.requests, d.selected), (56.0, 6.0));
+        assert_eq!((d.requests, d.status_5xx), (56.0, 6.0));
         assert_eq!(d.buckets.last(), Some(&(f64::INFINITY, 56.0)));
         // 10 of 56 under 0.1 s, 50 under 1 s: p50 lies in (0.1, 1].
         let p50 = quantile(&d.buckets, 0.5).unwrap();
@@ -275,7 +247,7 @@ mod tests {
         let a = snapshot(A, &sel(), "lat").unwrap();
         let d = delta(&b, &a);
         // 200: 100 < 150, reset: 100; 500: 2 < 7, reset: 2; 503 gone.
-        assert_eq!((d.requests, d.selected), (102.0, 2.0));
+        assert_eq!((d.requests, d.status_5xx), (102.0, 2.0));
     }
 
     #[test]

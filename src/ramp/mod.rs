@@ -38,6 +38,9 @@ pub struct PlanSummary {
     pub pre_gate_slos: Option<Vec<String>>,
     /// The service's metrics endpoint, when it was judged too.
     pub metrics_url: Option<String>,
+    /// `--baseline-metrics`: the release the canary's metrics were compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_metrics_url: Option<String>,
     /// `--canary`: the URL the windows loaded instead of the front URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary_url: Option<String>,
@@ -70,6 +73,11 @@ impl RampPlan {
                 .as_ref()
                 .map(|p| p.slos.iter().map(|s| s.to_string()).collect()),
             metrics_url: self.metrics.as_ref().map(|m| m.target.uri.to_string()),
+            baseline_metrics_url: self
+                .metrics
+                .as_ref()
+                .and_then(|m| m.baseline.as_ref())
+                .map(|b| b.uri.to_string()),
             canary_url: self
                 .direct
                 .as_ref()

@@ -90,7 +90,12 @@ pub struct Limits {
 /// The service's own metrics, judged per window.
 #[derive(Clone, Debug)]
 pub struct MetricsPlan {
+    /// The canary's (the service's) metrics endpoint.
     pub target: Target,
+    /// `--baseline-metrics`: the release being replaced, scraped alike and compared.
+    pub baseline: Option<Target>,
+    /// How the canary's metrics are compared with the baseline's.
+    pub compare: crate::compare::Settings,
     /// The 5xx series (and, by name, all requests): `http_requests_total{status=~"5.."}`.
     pub five_xx: Selector,
     /// The latency histogram family (its `_bucket` series), in seconds.

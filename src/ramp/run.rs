@@ -412,9 +412,9 @@ impl<'a> Driver<'a> {
         if !self.stop.sleep(self.plan.warmup, 0).await {
             return Err(self.on_stop(Some(step)).await);
         }
-        let mut baseline = None;
+        let mut scrapes = window::Scrapes::default();
         if let Some(mp) = &self.plan.metrics {
-            baseline = Some(window::scrape(mp, &self.plan.sample.client).await);
+            scrapes = window::Scrapes::start(mp, &self.plan.sample.client).await;
         }
         let mut last_reasons = String::new();
         let mut accumulated = window::Accumulated::default();
@@ -469,7 +469,7 @@ impl<'a> Driver<'a> {
                     step,
                     weight: s.weight,
                     window: p.windows + 1,
-                    baseline: &mut baseline,
+                    scrapes: &mut scrapes,
                     accumulated: &mut accumulated,
                 },
                 &self.stop,

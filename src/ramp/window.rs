@@ -11,6 +11,7 @@ use super::metrics::{self, Snapshot};
 use super::plan::{MetricsPlan, RampPlan};
 use super::shell::{self, CmdResult};
 use crate::checks::probe;
+use crate::compare::binned::{self, Served};
 use crate::compare::{self, Change, Comparison};
 use crate::gates::stress;
 use crate::http::Connector;
@@ -85,31 +86,58 @@ pub struct WindowRecord {
     /// windows so far (histograms left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Box<Comparison>>,
+    /// `--baseline-metrics`: the canary's own metrics against the baseline's, over the
+    /// step's windows so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_comparison: Option<Box<Comparison>>,
 }
 
-/// Scrapes the service's metrics once.
+/// Scrapes one release's metrics once.
 pub async fn scrape(
+    target: &crate::http::Target,
     plan: &MetricsPlan,
     client: &crate::http::ClientOptions,
 ) -> Result<Snapshot, String> {
-    let got = probe::get(&plan.target, client, Duration::from_secs(10))
+    let got = probe::get(target, client, Duration::from_secs(10))
         .await
-        .map_err(|e| format!("scrape of {} failed: {e}", plan.target.uri))?;
+        .map_err(|e| format!("scrape of {} failed: {e}", target.uri))?;
     if got.status != 200 {
-        return Err(format!(
-            "scrape of {} answered {}",
-            plan.target.uri, got.status
-        ));
+        return Err(format!("scrape of {} answered {}", target.uri, got.status));
     }
     if got.truncated {
         return Err(format!(
             "scrape of {} is over {} bytes",
-            plan.target.uri,
+            target.uri,
             probe::MAX_BODY
         ));
     }
     let text = String::from_utf8_lossy(&got.body);
     metrics::snapshot(&text, &plan.five_xx, &plan.latency)
+}
+
+/// The last scrape of each release's metrics: a window's traffic is what was served
+/// between it and the window's own scrape.
+#[derive(Debug, Default)]
+pub struct Scrapes {
+    pub canary: Option<Result<Snapshot, String>>,
+    pub baseline: Option<Result<Snapshot, String>>,
+}
+
+impl Scrapes {
+    /// The scrapes a step's first window counts from.
+    pub async fn start(plan: &MetricsPlan, client: &crate::http::ClientOptions) -> Scrapes {
+        let baseline = async {
+            match &plan.baseline {
+                Some(t) => Some(scrape(t, plan, client).await),
+                None => None,
+            }
+        };
+        let (canary, baseline) = tokio::join!(scrape(&plan.target, plan, client), baseline);
+        Scrapes {
+            canary: Some(canary),
+            baseline,
+        }
+    }
 }
 
 /// The step's windows so far, each side's timeline end to end: a step's decision uses
@@ -119,6 +147,9 @@ pub struct Accumulated {
     canary: Vec<SecondStats>,
     baseline: Vec<SecondStats>,
     looks: u32,
+    /// The services' own counters over the step's windows: (baseline, canary).
+    served: (Served, Served),
+    served_looks: u32,
 }
 
 fn append(into: &mut Vec<SecondStats>, more: Vec<SecondStats>) {
@@ -129,9 +160,20 @@ fn append(into: &mut Vec<SecondStats>, more: Vec<SecondStats>) {
     }));
 }
 
-/// The canary against the baseline over the step's windows so far. Each look k is made
-/// at confidence 1 − α/(k(k+1)), so that all of a step's looks together keep the
-/// false-alarm rate α (a union bound: the α/(k(k+1)) sum to α).
+/// The settings of a step's k-th look: confidence 1 − α/(k(k+1)), so that all of a
+/// step's looks together keep the false-alarm rate α (a union bound: the α/(k(k+1))
+/// sum to α).
+fn spent(settings: &compare::Settings, looks: u32) -> compare::Settings {
+    let k = f64::from(looks);
+    let alpha = (1.0 - settings.confidence) / (k * (k + 1.0));
+    compare::Settings {
+        confidence: 1.0 - alpha,
+        ..settings.clone()
+    }
+}
+
+/// The canary against the baseline over the step's windows so far, at a spent
+/// confidence.
 fn against_baseline(
     acc: &mut Accumulated,
     settings: &compare::Settings,
@@ -141,12 +183,7 @@ fn against_baseline(
     append(&mut acc.baseline, baseline.summary().timeline);
     append(&mut acc.canary, canary.summary().timeline);
     acc.looks += 1;
-    let k = f64::from(acc.looks);
-    let alpha = (1.0 - settings.confidence) / (k * (k + 1.0));
-    let settings = compare::Settings {
-        confidence: 1.0 - alpha,
-        ..settings.clone()
-    };
+    let settings = spent(settings, acc.looks);
     let mut c = match compare::Pair::from_timelines(&acc.baseline, &acc.canary, settings.unit_s, 0)
     {
         Ok(pair) => compare::compare(&pair, &settings),
@@ -156,6 +193,26 @@ fn against_baseline(
     c.baseline_histogram.clear();
     c.candidate_histogram.clear();
     c
+}
+
+/// The canary's own metrics against the baseline's over the step's windows so far, at
+/// a spent confidence.
+fn against_baseline_metrics(
+    acc: &mut Accumulated,
+    settings: &compare::Settings,
+    baseline: &Served,
+    canary: &Served,
+) -> Comparison {
+    acc.served.0.add(baseline);
+    acc.served.1.add(canary);
+    acc.served_looks += 1;
+    let settings = spent(settings, acc.served_looks);
+    binned::compare(
+        &acc.served.0,
+        &acc.served.1,
+        &settings,
+        acc.served_looks as usize,
+    )
 }
 
 fn unreachable_comparison(why: &str) -> Comparison {
@@ -175,8 +232,8 @@ pub struct WindowCtx<'a> {
     pub step: usize,
     pub weight: u32,
     pub window: u32,
-    /// The scrape at the window's start; replaced by the one at its end.
-    pub baseline: &'a mut Option<Result<Snapshot, String>>,
+    /// The scrapes at the window's start; replaced by those at its end.
+    pub scrapes: &'a mut Scrapes,
     /// `--baseline`: the step's windows so far.
     pub accumulated: &'a mut Accumulated,
 }
@@ -197,7 +254,7 @@ async fn load_sample(
 
 /// Runs and judges one window. `interrupted` is true when `cancel` cut the sample
 /// short (the window is then not judged by the caller).
-pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
+pub async fn run(mut ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
     let plan = ctx.plan;
     let started = Instant::now();
     let sample = &plan.sample;
@@ -245,14 +302,12 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
     if let Some(Err(e)) = &base {
         baseline_unreachable = Some(format!("baseline: cannot reach it: {e}"));
     }
-    let metrics = match &plan.metrics {
+    let (metrics, metrics_comparison) = match &plan.metrics {
         Some(mp) => {
-            let now = scrape(mp, &sample.client).await;
-            let judged = judge_metrics(ctx.baseline.as_ref(), &now, &sample.slos);
-            *ctx.baseline = Some(now);
-            Some(judged)
+            let (judged, compared) = service_metrics(mp, &mut ctx, &sample.client).await;
+            (Some(judged), compared)
         }
-        None => None,
+        None => (None, None),
     };
     let mut guards = Vec::new();
     for g in &plan.commands.guards {
@@ -262,8 +317,13 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
         ];
         guards.push(shell::run(g, &env, None, plan.commands.timeout, cancel, 0).await);
     }
-    let (verdict, mut reasons) =
-        verdict_of(&synthetic, metrics.as_ref(), &guards, comparison.as_deref());
+    let (verdict, mut reasons) = verdict_of(
+        &synthetic,
+        metrics.as_ref(),
+        &guards,
+        comparison.as_deref(),
+        metrics_comparison.as_ref(),
+    );
     if let Some(why) = baseline_unreachable {
         // Without the baseline nothing is compared: the window says so and cannot pass.
         reasons.push(why);
@@ -283,8 +343,41 @@ pub async fn run(ctx: WindowCtx<'_>, cancel: &Cancel) -> (WindowRecord, bool) {
         guards,
         reasons,
         comparison,
+        metrics_comparison: metrics_comparison.and_then(Result::ok).map(Box::new),
     };
     (record, interrupted)
+}
+
+/// Both releases' metrics scraped at the window's end: the canary's judged by the SLOs
+/// and, with `--baseline-metrics`, compared with the baseline's over the step so far
+/// (`Err`: the baseline's could not be read, so nothing was compared).
+async fn service_metrics(
+    mp: &MetricsPlan,
+    ctx: &mut WindowCtx<'_>,
+    client: &crate::http::ClientOptions,
+) -> (ServiceMetrics, Option<Result<Comparison, String>>) {
+    let now = Scrapes::start(mp, client).await;
+    let canary = served_between(ctx.scrapes.canary.as_ref(), now.canary.as_ref());
+    let judged = judge_metrics(&canary, &ctx.plan.sample.slos);
+    let compared = match (&mp.baseline, &canary) {
+        (None, _) => None,
+        (Some(_), canary) => {
+            let baseline = served_between(ctx.scrapes.baseline.as_ref(), now.baseline.as_ref());
+            match (baseline, canary) {
+                (Ok(b), Ok(c)) => Some(Ok(against_baseline_metrics(
+                    ctx.accumulated,
+                    &mp.compare,
+                    &b,
+                    c,
+                ))),
+                (Err(e), _) => Some(Err(e)),
+                // The canary's own error is said once, by its metrics.
+                (Ok(_), Err(_)) => None,
+            }
+        }
+    };
+    *ctx.scrapes = now;
+    (judged, compared)
 }
 
 fn judge_synthetic(m: &Measurement, slos: &[Slo], interrupted: bool) -> Synthetic {
@@ -302,45 +395,51 @@ fn judge_synthetic(m: &Measurement, slos: &[Slo], interrupted: bool) -> Syntheti
     }
 }
 
-/// The service's 5xx and latency between two scrapes, against the same criteria as
-/// the synthetic load: 5xx (count or share of requests) and latency percentiles.
-pub fn judge_metrics(
+/// What a release served between two scrapes, or why that cannot be told.
+fn served_between(
     before: Option<&Result<Snapshot, String>>,
-    after: &Result<Snapshot, String>,
-    slos: &[Slo],
-) -> ServiceMetrics {
-    let error = |why: String| ServiceMetrics {
-        outcome: Outcome::Inconclusive,
-        error: Some(why),
-        requests: None,
-        status_5xx: None,
-        p95_ms: None,
-        checks: Vec::new(),
-    };
-    let (before, after) = match (before, after) {
-        (_, Err(e)) => return error(e.clone()),
+    after: Option<&Result<Snapshot, String>>,
+) -> Result<Served, String> {
+    match (before, after) {
+        (_, None) => Err("not scraped".into()),
+        (_, Some(Err(e))) => Err(e.clone()),
         // Absent from the window's first scrape but present in its last: a fresh
         // release's series, created at its first request, counts from zero.
-        (_, Ok(a)) if !a.present => {
-            return error(format!(
-                "no '{}' series in the scrape: is the metric's name right?",
-                a.metric
-            ))
+        (_, Some(Ok(a))) if !a.present => Err(format!(
+            "no '{}' series in the scrape: is the metric's name right?",
+            a.metric
+        )),
+        (Some(Ok(b)), Some(Ok(a))) => Ok(metrics::delta(b, a)),
+        (Some(Err(e)), Some(Ok(_))) => Err(format!("no baseline: {e}")),
+        (None, Some(Ok(_))) => Err("no baseline scrape".into()),
+    }
+}
+
+/// The service's 5xx and latency between two scrapes, against the same criteria as
+/// the synthetic load: 5xx (count or share of requests) and latency percentiles.
+pub fn judge_metrics(served: &Result<Served, String>, slos: &[Slo]) -> ServiceMetrics {
+    let d = match served {
+        Ok(d) => d,
+        Err(why) => {
+            return ServiceMetrics {
+                outcome: Outcome::Inconclusive,
+                error: Some(why.clone()),
+                requests: None,
+                status_5xx: None,
+                p95_ms: None,
+                checks: Vec::new(),
+            }
         }
-        (Some(Ok(b)), Ok(a)) => (b, a),
-        (Some(Err(e)), Ok(_)) => return error(format!("no baseline: {e}")),
-        (None, Ok(_)) => return error("no baseline scrape".into()),
     };
-    let d = metrics::delta(before, after);
     let p95 = metrics::quantile(&d.buckets, 0.95).map(|s| s * 1000.0);
     let mut checks = Vec::new();
     for slo in slos {
         match slo.metric {
             Metric::Status5xx => {
                 let observed = if slo.unit == crate::slo::Unit::Percent {
-                    (d.requests > 0.0).then(|| d.selected * 100.0 / d.requests)
+                    (d.requests > 0.0).then(|| d.status_5xx * 100.0 / d.requests)
                 } else {
-                    Some(d.selected)
+                    Some(d.status_5xx)
                 };
                 checks.push(slo.verdict_for(observed, None));
             }
@@ -365,7 +464,7 @@ pub fn judge_metrics(
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         error: None,
         requests: Some(d.requests),
-        status_5xx: Some(d.selected),
+        status_5xx: Some(d.status_5xx),
         p95_ms: p95,
         checks,
     }
@@ -377,6 +476,7 @@ fn verdict_of(
     metrics: Option<&ServiceMetrics>,
     guards: &[CmdResult],
     comparison: Option<&Comparison>,
+    metrics_comparison: Option<&Result<Comparison, String>>,
 ) -> (WindowVerdict, Vec<String>) {
     let mut fails = Vec::new();
     let mut errors = Vec::new();
@@ -411,12 +511,21 @@ fn verdict_of(
             }
         }
     }
-    if let Some(c) = comparison {
+    let compared = [
+        comparison.map(|c| ("baseline", c)),
+        metrics_comparison
+            .and_then(|c| c.as_ref().ok())
+            .map(|c| ("baseline metrics", c)),
+    ];
+    for (source, c) in compared.into_iter().flatten() {
         match c.change {
-            Change::Regressed => fails.push(format!("baseline: {}", c.said)),
-            Change::Inconclusive => unsure.push(format!("baseline: {}", c.said)),
+            Change::Regressed => fails.push(format!("{source}: {}", c.said)),
+            Change::Inconclusive => unsure.push(format!("{source}: {}", c.said)),
             Change::Same | Change::Improved => {}
         }
+    }
+    if let Some(Err(e)) = metrics_comparison {
+        errors.push(format!("baseline metrics: {e}"));
     }
     for g in guards {
         if g.ran() && !g.ok() {
@@ -432,7 +541,10 @@ fn verdict_of(
         (WindowVerdict::Error, errors)
     } else if synthetic.outcome == Outcome::Inconclusive
         || metrics.is_some_and(|m| m.outcome == Outcome::Inconclusive)
-        || comparison.is_some_and(|c| c.change == Change::Inconclusive)
+        || compared
+            .iter()
+            .flatten()
+            .any(|(_, c)| c.change == Change::Inconclusive)
     {
         (WindowVerdict::Inconclusive, unsure)
     } else {

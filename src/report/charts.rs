@@ -515,6 +515,97 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
     })
 }
 
+/// One judged window's canary against its baseline: a percentile of each over the
+/// step's windows so far, where the interval of their difference puts the canary
+/// given the baseline, and the most the band allows.
+pub struct Versus {
+    pub baseline_ms: f64,
+    pub canary_ms: f64,
+    /// The interval of the canary's value given the baseline's (ms).
+    pub low_ms: f64,
+    pub high_ms: f64,
+    /// The baseline's value moved by the band: the worst still "the same".
+    pub allowed_ms: f64,
+    /// A step starts here (its weight): a separating line and a label.
+    pub step: Option<u32>,
+}
+
+/// Per window, the baseline's and the canary's percentile as dots, the interval of the
+/// difference as a bar on the canary's side and the band's limit as a dash; steps
+/// separated by grey lines with their weight.
+pub fn versus(points: &[Versus], what: &str) -> Svg {
+    let n = points.len().max(1) as f64;
+    let top = points
+        .iter()
+        .map(|p| p.high_ms.max(p.canary_ms).max(p.allowed_ms))
+        .fold(0.0, f64::max)
+        .max(0.001)
+        * 1.15;
+    svg(300, |root| {
+        let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.5f64..n + 0.5, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("judged window")
+            .y_desc(format!("{what} (ms)"))
+            .x_labels(points.len() + 2)
+            .x_label_formatter(&|x| {
+                // Windows are whole numbers: ticks between them stay unlabelled.
+                if (x - x.round()).abs() < 1e-6 && *x >= 1.0 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .label_style((FONT, 12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (i, p) in points.iter().enumerate() {
+            let x = i as f64 + 1.0;
+            if let Some(w) = p.step {
+                let edge = x - 0.5;
+                chart.draw_series(LineSeries::new(
+                    vec![(edge, 0.0), (edge, top)],
+                    GREY.mix(0.5).stroke_width(1),
+                ))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{w}%"),
+                    (edge + 0.05, top * 0.97),
+                    (FONT, 12).into_font(),
+                )))?;
+            }
+            let c = x + 0.12;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(c, p.low_ms), (c, p.high_ms)],
+                ORANGE.stroke_width(2),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(c - 0.12, p.allowed_ms), (c + 0.12, p.allowed_ms)],
+                VERMILLION.stroke_width(2),
+            )))?;
+            chart.draw_series([
+                Circle::new((x - 0.12, p.baseline_ms), 5, BLUE.filled()),
+                Circle::new((c, p.canary_ms), 5, ORANGE.filled()),
+            ])?;
+        }
+        side_legend(
+            &side,
+            &[
+                ("baseline", BLUE, Swatch::Dot),
+                ("canary", ORANGE, Swatch::Dot),
+                ("canary's interval", ORANGE, Swatch::Line),
+                ("most allowed", VERMILLION, Swatch::Line),
+            ],
+        )?;
+        root.present()?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

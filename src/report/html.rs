@@ -479,9 +479,11 @@ fn ramp_plan(out: &mut String, p: &crate::ramp::PlanSummary, state: Option<&str>
         ),
         (
             "service metrics",
-            p.metrics_url
-                .clone()
-                .unwrap_or_else(|| "not scraped".into()),
+            match (&p.metrics_url, &p.baseline_metrics_url) {
+                (Some(c), Some(b)) => format!("{c}, compared with the baseline's {b}"),
+                (Some(c), None) => c.clone(),
+                _ => "not scraped".into(),
+            },
         ),
         (
             "windows load",
@@ -538,6 +540,45 @@ fn ramp_plan(out: &mut String, p: &crate::ramp::PlanSummary, state: Option<&str>
         rows.push(("journal", s.to_string()));
     }
     table(out, &rows);
+}
+
+/// The windows compared with a baseline (the synthetic samples', else the services'
+/// metrics'), as the versus chart draws them: p95 with the interval of the difference.
+fn versus_points(windows: &[crate::ramp::window::WindowRecord]) -> Vec<charts::Versus> {
+    let mut last_step = None;
+    windows
+        .iter()
+        .filter_map(|w| {
+            let c = w.comparison.as_ref().or(w.metrics_comparison.as_ref())?;
+            let m = c.metrics.iter().find(|m| m.metric == "p95")?;
+            let (b, e) = (m.baseline?, m.effect.as_ref()?);
+            let band: f64 = m
+                .tolerance
+                .trim_start_matches('+')
+                .trim_end_matches('%')
+                .trim_end_matches("ms")
+                .trim()
+                .parse()
+                .ok()?;
+            let at = |x: f64| {
+                if e.unit == "%" {
+                    b * (1.0 + x / 100.0)
+                } else {
+                    b + x
+                }
+            };
+            let step = (last_step != Some(w.step)).then_some(w.weight);
+            last_step = Some(w.step);
+            Some(charts::Versus {
+                baseline_ms: b,
+                canary_ms: m.candidate?,
+                low_ms: at(e.low).max(0.0),
+                high_ms: at(e.high),
+                allowed_ms: at(band),
+                step,
+            })
+        })
+        .collect()
 }
 
 fn ramp(out: &mut String, r: &RampReport) {
@@ -676,6 +717,14 @@ fn ramp(out: &mut String, r: &RampReport) {
         &charts::ramp(&marks, end),
         "Traffic weight over time; each window a dot on its step (green pass, vermillion fail, grey inconclusive or error); a solid vertical line marks a rollback (the action), dashed ones an interruption and the resume.",
     );
+    let versus = versus_points(&r.body.windows());
+    if !versus.is_empty() {
+        figure(
+            out,
+            &charts::versus(&versus, "p95"),
+            "The canary against its baseline, window by window: each release's p95 over the step's windows so far (blue the baseline, orange the canary), the bar the interval of the canary's given the baseline's at the look's spent confidence, the dash the most the tolerance allows.",
+        );
+    }
     if let Some(p) = &r.body.plan {
         out.push_str("<h3>Plan</h3>\n");
         ramp_plan(out, p, r.body.state_file.as_deref());

@@ -22,7 +22,7 @@ pub enum Judged {
     Stage4(Box<Document<Stage4Summary>>),
     Probes(Document<ProbesResult>),
     Envcheck(Document<EnvcheckResult>),
-    Ramp(RampReport),
+    Ramp(Box<RampReport>),
     Compare(Box<CompareReport>),
 }
 
@@ -64,7 +64,7 @@ impl Judged {
             "stage4" => Judged::Stage4(Box::new(serde_json::from_value(value).map_err(shape)?)),
             "probes" => Judged::Probes(serde_json::from_value(value).map_err(shape)?),
             "envcheck" => Judged::Envcheck(serde_json::from_value(value).map_err(shape)?),
-            "ramp" => Judged::Ramp(serde_json::from_value(value).map_err(shape)?),
+            "ramp" => Judged::Ramp(Box::new(serde_json::from_value(value).map_err(shape)?)),
             "compare" => Judged::Compare(Box::new(serde_json::from_value(value).map_err(shape)?)),
             other => return Err(ReadError::NoReport(other.to_string())),
         };

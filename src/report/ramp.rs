@@ -86,6 +86,13 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
             "  metrics     {} · 5xx {} · latency {}",
             m.target.uri, m.five_xx, m.latency
         );
+        if let Some(b) = &m.baseline {
+            let _ = writeln!(
+                out,
+                "  compared    with the baseline's metrics {} (p50, p95, 5xx share)",
+                b.uri
+            );
+        }
     }
     let _ = writeln!(
         out,
