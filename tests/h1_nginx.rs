@@ -6,99 +6,27 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use common::nginx::Nginx;
 use common::*;
 
-struct Nginx {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // SIGTERM: the master stops its workers too (SIGKILL would orphan them).
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn nginx_binary() -> Option<&'static str> {
-    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-}
-
+/// nginx serving a static file, a compressible page (gzip), 204 and 304.
 fn start() -> Option<Nginx> {
-    let Some(bin) = nginx_binary() else {
-        assert!(
-            std::env::var_os("GOLIVE_REQUIRE_NGINX").is_none(),
-            "GOLIVE_REQUIRE_NGINX is set but nginx is not installed"
-        );
-        eprintln!("nginx not installed: skipping (apt-get install nginx-light)");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("www");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("file.txt"), "x".repeat(1000)).unwrap();
-    let text: String = (0..200)
-        .map(|i| format!("line {i} of a compressible page\n"))
-        .collect();
-    std::fs::write(root.join("page.txt"), text).unwrap();
-    // A free port, chosen now (nginx cannot report one it picked itself).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let d = dir.path().display();
-    let conf = format!(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
-           fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
-           keepalive_requests 3; if_modified_since before;\n\
-           server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
-             location = /empty {{ return 204; }}\n\
-             location /gzip/ {{ alias {root}/; gzip on; gzip_min_length 0; gzip_types text/plain; }}\n\
-           }}\n}}\n",
-        root = root.display()
-    );
-    let conf_path = dir.path().join("nginx.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new(bin)
-        .args([
-            "-c",
-            conf_path.to_str().unwrap(),
-            "-p",
-            dir.path().to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(Nginx {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+    Nginx::start(|port, dir| {
+        let root = dir.join("www");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("file.txt"), "x".repeat(1000)).unwrap();
+        let text: String = (0..200)
+            .map(|i| format!("line {i} of a compressible page\n"))
+            .collect();
+        std::fs::write(root.join("page.txt"), text).unwrap();
+        format!(
+            "access_log off;\n  keepalive_requests 3; if_modified_since before;\n\
+             server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
+               location = /empty {{ return 204; }}\n\
+               location /gzip/ {{ alias {root}/; gzip on; gzip_min_length 0; gzip_types text/plain; }}\n\
+             }}",
+            root = root.display()
+        )
     })
 }
 

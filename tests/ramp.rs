@@ -487,3 +487,124 @@ fn a_regression_against_the_baseline_fails_a_window_whose_slos_hold() {
     let (_, why) = rolled_back(&report).unwrap();
     assert!(why.contains("baseline: REGRESSED"), "{why}");
 }
+
+/// The splitter case end to end: nginx's `split_clients` in front of the release
+/// being replaced and a canary 300 ms slower, users' traffic through it, the weight
+/// set by rewriting the split and reloading nginx. The default SLOs hold on the canary
+/// (p95 under 1000 ms); the canary loaded directly and compared with its baseline is
+/// caught in the 5% step's first window, by the synthetic samples and by the two
+/// releases' own metrics alike.
+#[test]
+fn through_an_nginx_splitter_a_canary_300ms_slower_is_caught_at_5_percent_against_its_baseline() {
+    let (stable, canary) = releases(Duration::from_millis(300));
+    let Some(nginx) = common::nginx::Nginx::start(|port, dir| {
+        std::fs::write(
+            dir.join("split.conf"),
+            "split_clients \"${request_id}\" $release { * stable; }\n",
+        )
+        .unwrap();
+        format!(
+            "access_log off;\n  upstream stable {{ server {}; }}\n  upstream canary {{ server {}; }}\n  \
+             include {}/split.conf;\n  \
+             server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://$release; }} }}",
+            stable.addr,
+            canary.addr,
+            dir.display()
+        )
+    }) else {
+        return;
+    };
+    let r = Ramp::new(ServeOptions::default());
+    let script = r.path("set-weight.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "set -e\necho \"$1\" >> '{log}'\n\
+             if [ \"$1\" -eq 0 ]; then split='* stable;'\n\
+             elif [ \"$1\" -ge 100 ]; then split='* canary;'\n\
+             else split=\"$1% canary; * stable;\"; fi\n\
+             printf 'split_clients \"${{request_id}}\" $release {{ %s }}\\n' \"$split\" > '{conf}'\n\
+             {reload}\n",
+            log = r.path("weights.log").display(),
+            conf = nginx.path("split.conf").display(),
+            reload = nginx.reload_cmd()
+        ),
+    )
+    .unwrap();
+    // The users: a bounded open-model load through the splitter for the ramp's length.
+    let mut users = golive()
+        .args([
+            &format!("{}/health", nginx.url),
+            "--rate",
+            "20",
+            "--duration",
+            "30s",
+            "--no-progress",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut args = r.args_with_steps(
+        "5:6s,100:1s",
+        &format!("sh '{}' {{weight}}", script.display()),
+    );
+    args[1] = format!("{}/health", nginx.url);
+    let i = args.iter().position(|a| a == "--interval").unwrap();
+    args[i + 1] = "6s".into();
+    let at = |server: &BackgroundServer, path: &str| format!("http://{}{path}", server.addr);
+    let run = r.run(
+        &args,
+        &[
+            "--skip-pre",
+            "--window-concurrency",
+            "40",
+            "--canary",
+            &at(&canary, "/health"),
+            "--baseline",
+            &at(&stable, "/health"),
+            "--canary-metrics",
+            &at(&canary, "/metrics"),
+            "--baseline-metrics",
+            &at(&stable, "/metrics"),
+            "--report",
+            r.path("ramp.html").to_str().unwrap(),
+        ],
+    );
+    let _ = users.kill();
+    let _ = users.wait();
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(r.weights(), [5, 0]);
+    let report = r.report();
+    let windows = report.body.windows();
+    assert_eq!(windows.len(), 1, "rolled back at the first window");
+    let w = &windows[0];
+    assert_eq!(w.synthetic.outcome, golive::outcome::Outcome::Pass, "{w:?}");
+    let synthetic = w.comparison.as_ref().expect("compared with the baseline");
+    assert_eq!(
+        synthetic.change,
+        golive::compare::Change::Regressed,
+        "{}",
+        synthetic.said
+    );
+    let own = w.metrics_comparison.as_ref().expect("metrics compared");
+    assert_eq!(
+        own.change,
+        golive::compare::Change::Regressed,
+        "{}",
+        own.said
+    );
+    let p50 = own.metrics.iter().find(|m| m.metric == "p50").unwrap();
+    assert!(
+        p50.candidate.unwrap() > 250.0 && p50.baseline.unwrap() < 50.0,
+        "the services' own p50s: {p50:?}"
+    );
+    let (_, why) = rolled_back(&report).unwrap();
+    assert!(why.contains("baseline: REGRESSED"), "{why}");
+    assert!(why.contains("baseline metrics: REGRESSED"), "{why}");
+    let page = std::fs::read_to_string(r.path("ramp.html")).unwrap();
+    assert!(
+        page.contains("The canary against its baseline, window by window"),
+        "the report draws the window's canary against its baseline"
+    );
+}

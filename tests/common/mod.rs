@@ -2,6 +2,8 @@
 //! bounded runner for the golive binary that reads its JSON back into typed structs.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod nginx;
+
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener as StdListener};
