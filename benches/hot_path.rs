@@ -21,46 +21,52 @@ fn latencies() -> Vec<Duration> {
 /// A thread's measurement of `n` requests spread over `seconds`.
 fn measurement(n: u64, seconds: u64) -> Measurement {
     let start = Instant::now() - Duration::from_secs(seconds);
-    let mut r = Recorder::new(start, Arc::new(LiveCounters::default()));
+    let mut r = Recorder::new(start, Arc::new(LiveCounters::default()), &[]);
     let lat = latencies();
     for i in 0..n {
         let done = start + Duration::from_millis(i * seconds * 1000 / n);
         let l = lat[(i % 1024) as usize];
-        r.on_send();
-        r.on_response(Response {
-            done,
-            latency: l,
-            service: l,
-            without_lag: l,
-            status: if i % 100 == 0 { 503 } else { 200 },
-            bytes: 512,
-        });
+        r.on_send(0);
+        r.on_response(
+            0,
+            Response {
+                done,
+                latency: l,
+                service: l,
+                without_lag: l,
+                status: if i % 100 == 0 { 503 } else { 200 },
+                bytes: 512,
+            },
+        );
     }
     r.finish()
 }
 
 fn record(c: &mut Criterion) {
     let lat = latencies();
-    let mut r = Recorder::new(Instant::now(), Arc::new(LiveCounters::default()));
+    let mut r = Recorder::new(Instant::now(), Arc::new(LiveCounters::default()), &[]);
     let now = Instant::now();
     let mut i = 0usize;
     c.bench_function("record/response", |b| {
         b.iter(|| {
             i = (i + 1) & 1023;
             let l = lat[i];
-            r.on_send();
-            r.on_response(black_box(Response {
-                done: now,
-                latency: l,
-                service: l,
-                without_lag: l,
-                status: 200,
-                bytes: 512,
-            }));
+            r.on_send(0);
+            r.on_response(
+                0,
+                black_box(Response {
+                    done: now,
+                    latency: l,
+                    service: l,
+                    without_lag: l,
+                    status: 200,
+                    bytes: 512,
+                }),
+            );
         })
     });
     c.bench_function("record/error", |b| {
-        b.iter(|| r.on_error(black_box(now), black_box(ErrorKind::Timeout)))
+        b.iter(|| r.on_error(0, black_box(now), black_box(ErrorKind::Timeout)))
     });
 }
 

@@ -509,9 +509,16 @@ pub struct ClientArgs {
     golive stress https://staging.example.com/api -H 'Authorization: Bearer ${TEST_JWT}' -n 1000\n\n\
     Default SLOs (when no --slo is given): success>99%, p95<500ms, 5xx==0.")]
 pub struct StressArgs {
-    /// The URL to load.
+    /// The URL to load (with --workload: the origin its requests go to, in place of
+    /// its base).
     #[arg(env = "API_BASE")]
     pub url: Option<String>,
+
+    /// A weighted mix of named requests (TOML: base, headers, then [[request]] tables
+    /// with name, method, path or url, headers, body or body_file, weight, slo); each
+    /// request's numbers are kept apart. -H and --token apply to every request.
+    #[arg(long, value_name = "FILE")]
+    pub workload: Option<PathBuf>,
 
     #[command(flatten)]
     pub request: RequestArgs,

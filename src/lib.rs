@@ -10,6 +10,7 @@
 //!   thread, supervision.
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
+//! - [`workload`]: `--workload`: a weighted mix of named requests from a TOML file.
 //! - [`compare`]: a candidate run against a baseline run, histogram-native statistics
 //!   with intervals over time units, tolerance bands and one verdict (pure).
 //! - [`outcome`]: the one verdict every result carries, and the JSON envelope.
@@ -61,3 +62,4 @@ pub mod shutdown;
 pub mod sign;
 pub mod slo;
 pub mod time;
+pub mod workload;

@@ -87,6 +87,9 @@ pub struct Slo {
     /// In `unit`: milliseconds, percent, a count or requests per second.
     pub threshold: f64,
     pub unit: Unit,
+    /// `checkout: p99<300ms`: the named request of a workload it judges (`None`: the
+    /// whole run).
+    pub scope: Option<String>,
     text: String,
 }
 
@@ -106,7 +109,19 @@ impl Slo {
             expr: expr.to_string(),
             why: why.to_string(),
         };
-        let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
+        let (scope, body) = match expr.split_once(':') {
+            Some((name, rest)) => {
+                let name = name.trim();
+                if name.is_empty() || name.contains(['<', '>', '=', '!']) {
+                    return Err(fail(
+                        "expected NAME: METRIC OP VALUE, e.g. checkout: p99<300ms",
+                    ));
+                }
+                (Some(name.to_string()), rest)
+            }
+            None => (None, expr),
+        };
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
         let (at, op_text) = ["<=", ">=", "==", "!=", "<", ">", "="]
             .iter()
             .filter_map(|op| compact.find(op).map(|i| (i, *op)))
@@ -155,12 +170,17 @@ impl Slo {
                 Unit::Rps,
             ),
         };
+        let text = format!("{name}{}{value}", op.symbol());
         Ok(Slo {
             metric,
             op,
             threshold,
             unit,
-            text: format!("{name}{}{value}", op.symbol()),
+            text: match &scope {
+                Some(s) => format!("{s}: {text}"),
+                None => text,
+            },
+            scope,
         })
     }
 
@@ -236,6 +256,10 @@ impl Slo {
     /// True when the SLO can no longer hold whatever the rest of the run does: a count
     /// budget already spent, or a success rate out of reach of the planned request count.
     pub fn lost_for_good(&self, live: &LiveTotals, planned: Option<u64>) -> bool {
+        // The live totals are the whole run's: one request's budget is not among them.
+        if self.scope.is_some() {
+            return false;
+        }
         let count = match self.metric {
             Metric::Status5xx => live.status_5xx,
             Metric::Errors => live.errors,

@@ -148,14 +148,8 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, ChecksError> {
         if !seen.insert(c.name.clone()) {
             return Err(err(&c.name, "name is used twice".into()));
         }
-        match (&c.path, &c.url) {
-            (Some(p), None) if p.starts_with('/') => {}
-            (Some(_), None) => return Err(err(&c.name, "path must start with /".into())),
-            (None, Some(u)) => {
-                crate::http::Target::parse(u).map_err(|e| err(&c.name, e.to_string()))?;
-            }
-            _ => return Err(err(&c.name, "give exactly one of path or url".into())),
-        }
+        crate::http::target::path_or_url(c.path.as_deref(), c.url.as_deref())
+            .map_err(|why| err(&c.name, why))?;
         if http::Method::from_bytes(c.method.to_ascii_uppercase().as_bytes()).is_err() {
             return Err(err(&c.name, format!("invalid method '{}'", c.method)));
         }

@@ -43,6 +43,7 @@ impl RampPlan {
                     slos: parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
                     abort_on_fail: false,
                     shard: None,
+                    workload: None,
                 })
             })
             .transpose()?;
@@ -66,6 +67,7 @@ impl RampPlan {
             slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
             abort_on_fail: false,
             shard: None,
+            workload: None,
         };
         let compare = window_comparison(
             super::compare::tolerances(&args.tolerances)

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, AUTHORIZATION};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::Method;
 
 use super::{client_options, parse_slos, ConfigError, Env};
@@ -24,17 +24,48 @@ pub const DEFAULT_RATE_DURATION: std::time::Duration = std::time::Duration::from
 impl StressPlan {
     /// `env` looks up variables referenced as ${NAME} in header values.
     pub fn from_args(args: &StressArgs, env: Env) -> Result<StressPlan, ConfigError> {
-        let url = args
-            .url
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-            .ok_or(ConfigError::NoUrl)?;
-        let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
+        let url = args.url.as_deref().filter(|u| !u.trim().is_empty());
+        let (target, template, mut client, workload) = match &args.workload {
+            None => {
+                let url = url.ok_or(ConfigError::NoUrl)?;
+                let (target, template, client) = request(url, &args.request, &args.client, env)?;
+                (target, template, client, None)
+            }
+            Some(path) => {
+                let client = client_options(&args.client);
+                let (target, w) = workload(path, url, &args.request, client.http2, env)?;
+                (target, w.requests.template(0).clone(), client, Some(w))
+            }
+        };
         client.h1_client = args.load.h1_client;
         // --timeout bounds the connect too: a listener that never accepts fails in it.
         client.connect_timeout = args.load.timeout;
         let mut load = load_plan(&args.load, env)?;
-        let slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
+        let mut slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
+        if let Some(w) = &workload {
+            slos.extend(w.slos.iter().cloned());
+        }
+        if let Some(name) = slos
+            .iter()
+            .filter_map(|s| s.scope.as_deref())
+            .find(|n| !workload.as_ref().is_some_and(|w| w.has(n)))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "--slo '{name}: ...': no request is named '{name}'{}",
+                match &workload {
+                    Some(w) => format!(
+                        " in {} (it has {})",
+                        w.file,
+                        w.described
+                            .iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => " (a scoped SLO judges one request of a --workload)".into(),
+                }
+            )));
+        }
         let start_at = match args.start_at.as_deref() {
             Some(spec) => Some(parse_start_at(spec, SystemTime::now())?),
             None => None,
@@ -55,7 +86,8 @@ impl StressPlan {
                 }
                 // Taken before the shard's share: the identity is the whole plan's,
                 // so every shard computes the same one.
-                let identity = plan_id(&format!(
+                let identity = plan_id(
+                    &(format!(
                     "{} {}\nrate={:?}\nduration={:?}\nrequests={:?}\nconnections={}\ntimeout={:?}\n\
                      http2={} streams={} window={:?}\nheaders={:?}\nbody={}\nslos={}",
                     template.method(),
@@ -74,7 +106,11 @@ impl StressPlan {
                         .map(|s| s.to_string())
                         .collect::<Vec<_>>()
                         .join(",")
-                ));
+                ) + &workload
+                        .as_ref()
+                        .map(|w| format!("\nworkload:\n{}", w.identity()))
+                        .unwrap_or_default()),
+                );
                 load.concurrency = s.share(u64::from(load.concurrency)) as u32;
                 load.shard = s;
                 Some(ShardRecord {
@@ -94,6 +130,7 @@ impl StressPlan {
             slos,
             abort_on_fail: args.abort_on_fail,
             shard: record,
+            workload,
         })
     }
 }
@@ -148,17 +185,42 @@ pub fn parse_start_at(spec: &str, now: SystemTime) -> Result<SystemTime, ConfigE
     })
 }
 
-/// The target, the request every worker sends and how to connect: shared by stress
-/// and the ramp.
-pub fn request(
-    url: &str,
+/// `--workload FILE`: the mix on the positional URL's origin (else the file's base),
+/// with the command line's -H and --token on every request. -X and --body describe
+/// one request: with a workload they belong in its file.
+fn workload(
+    path: &std::path::Path,
+    url: Option<&str>,
     args: &RequestArgs,
-    client: &ClientArgs,
+    http2: bool,
     env: Env,
-) -> Result<(Target, RequestTemplate, ClientOptions), ConfigError> {
-    let target = super::target("URL", url)?;
-    let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| ConfigError::Method(args.method.clone()))?;
+) -> Result<(Target, crate::workload::Workload), ConfigError> {
+    if args.body.is_some() || args.body_file.is_some() || !args.method.eq_ignore_ascii_case("GET") {
+        return Err(ConfigError::Invalid(
+            "--workload: -X, --body and --body-file describe one request; give each request's in the workload file".into(),
+        ));
+    }
+    let text =
+        crate::input::read_text(path, crate::input::TEXT).map_err(|e| ConfigError::File {
+            flag: "--workload",
+            path: path.display().to_string(),
+            why: e.to_string(),
+        })?;
+    let origin = url.map(|u| super::target("URL", u)).transpose()?;
+    let extra = headers(args, env)?;
+    crate::workload::Workload::build(
+        &path.display().to_string(),
+        &text,
+        origin.as_ref(),
+        &extra,
+        http2,
+        env,
+    )
+    .map_err(|e| ConfigError::Invalid(e.to_string()))
+}
+
+/// The command line's -H headers and --token (as Authorization, unless -H gave one).
+fn headers(args: &RequestArgs, env: Env) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
     let mut headers = args
         .headers
         .iter()
@@ -172,6 +234,21 @@ pub fn request(
             headers.push((AUTHORIZATION, value));
         }
     }
+    Ok(headers)
+}
+
+/// The target, the request every worker sends and how to connect: shared by stress
+/// and the ramp.
+pub fn request(
+    url: &str,
+    args: &RequestArgs,
+    client: &ClientArgs,
+    env: Env,
+) -> Result<(Target, RequestTemplate, ClientOptions), ConfigError> {
+    let target = super::target("URL", url)?;
+    let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| ConfigError::Method(args.method.clone()))?;
+    let headers = headers(args, env)?;
     let body = read_body(args)?;
     let client = client_options(client);
     let template = RequestTemplate::new(&target, method, headers, body, client.http2);

@@ -31,6 +31,9 @@ pub struct StressPlan {
     pub abort_on_fail: bool,
     /// `--shard K/N`: recorded in the result so that merge can check the set.
     pub shard: Option<ShardRecord>,
+    /// `--workload`: the mix sent instead of `template` alone (which is then its first
+    /// request).
+    pub workload: Option<crate::workload::Workload>,
 }
 
 impl StressPlan {
@@ -46,6 +49,15 @@ impl StressPlan {
             slos,
             abort_on_fail: false,
             shard: None,
+            workload: None,
+        }
+    }
+
+    /// What the engine sends: the workload's mix, or the one request.
+    pub fn requests(&self) -> crate::load::Requests {
+        match &self.workload {
+            Some(w) => w.requests.clone(),
+            None => self.template.clone().into(),
         }
     }
 
@@ -132,6 +144,18 @@ pub struct RunSettings {
     /// Names of the headers sent.
     pub headers: Vec<String>,
     pub body_bytes: usize,
+    /// `--workload`: the mix sent (then `method`, `headers` and `body_bytes` are its
+    /// first request's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadSettings>,
+}
+
+/// A workload as the result records it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct WorkloadSettings {
+    /// The `--workload` file.
+    pub file: String,
+    pub requests: Vec<crate::workload::Described>,
 }
 
 impl RunSettings {
@@ -187,7 +211,7 @@ pub async fn run(
     info!(url = %plan.target.uri, concurrency = plan.load.concurrency, rate = ?plan.load.rate, "stress run started");
     let handle = load::start(
         plan.load.clone(),
-        plan.template.clone(),
+        plan.requests(),
         connector,
         stop_rule(plan),
     );
@@ -239,9 +263,22 @@ fn judge_share(
     interrupted: bool,
     shards: u32,
 ) -> (Outcome, Vec<Verdict>, Vec<String>) {
-    let mut observed = Observed::of(m);
-    observed.rps *= f64::from(shards.max(1));
-    let verdicts: Vec<Verdict> = slos.iter().map(|s| s.evaluate(&observed)).collect();
+    fn of(m: &Measurement, shards: u32) -> Observed<'_> {
+        let mut observed = Observed::of(m);
+        observed.rps *= f64::from(shards.max(1));
+        observed
+    }
+    let whole = of(m, shards);
+    let verdicts: Vec<Verdict> = slos
+        .iter()
+        .map(|s| match s.scope.as_deref() {
+            None => s.evaluate(&whole),
+            Some(name) => match m.endpoint(name) {
+                Some(e) => s.evaluate(&of(e, shards)),
+                None => s.verdict_for(None, Some(format!("no request named '{name}' in this run"))),
+            },
+        })
+        .collect();
     let mut outcome = Outcome::combine(verdicts.iter().map(|v| v.outcome));
     let mut reasons = Vec::new();
     if let Some(fraction) = m.sent_fraction().filter(|f| *f < 1.0 - RATE_TOLERANCE) {
@@ -326,6 +363,10 @@ pub fn settings(plan: &StressPlan) -> RunSettings {
         insecure: plan.client.insecure,
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),
+        workload: plan.workload.as_ref().map(|w| WorkloadSettings {
+            file: w.file.clone(),
+            requests: w.described.clone(),
+        }),
     }
 }
 

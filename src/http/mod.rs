@@ -9,7 +9,7 @@ mod h1;
 mod io;
 mod response;
 mod setup;
-mod target;
+pub mod target;
 mod template;
 mod tls;
 

@@ -130,6 +130,17 @@ impl Target {
     }
 }
 
+/// A request described by `path` (on a base URL, starting with /) or `url`: exactly
+/// one of them. Shared by the checks file and the workload file.
+pub fn path_or_url(path: Option<&str>, url: Option<&str>) -> Result<(), String> {
+    match (path, url) {
+        (Some(p), None) if p.starts_with('/') => Ok(()),
+        (Some(_), None) => Err("path must start with /".into()),
+        (None, Some(u)) => Target::parse(u).map(|_| ()).map_err(|e| e.to_string()),
+        _ => Err("give exactly one of path or url".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

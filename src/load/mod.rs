@@ -12,6 +12,7 @@
 mod control;
 mod link;
 mod pacer;
+mod requests;
 mod schedule;
 mod shard;
 mod supervise;
@@ -27,11 +28,12 @@ use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
+pub use requests::{smooth_cycle, Requests};
 use schedule::{Schedule, Ticket};
 pub use shard::Shard;
 pub use supervise::{Finished, Tick};
 
-use crate::http::{Connector, RequestTemplate};
+use crate::http::Connector;
 use crate::measure::{live_quantiles, LiveCounters, LiveTotals, Measurement, Recorder};
 
 /// How much load, for how long.
@@ -112,7 +114,7 @@ struct Shared {
     schedule: Schedule,
     control: Arc<Control>,
     connector: Connector,
-    template: RequestTemplate,
+    requests: Requests,
     timeout: Duration,
     start: Instant,
     live: Vec<Arc<LiveCounters>>,
@@ -160,10 +162,11 @@ pub struct RunHandle {
 /// `stop_rule` says so.
 pub fn start(
     plan: LoadPlan,
-    template: RequestTemplate,
+    requests: impl Into<Requests>,
     connector: Connector,
     stop_rule: Option<StopRule>,
 ) -> RunHandle {
+    let requests = requests.into();
     let start = origin(plan.start_at);
     let cpu_before = process_cpu();
     let threads = plan.effective_threads();
@@ -186,8 +189,8 @@ pub fn start(
         stopped_early: Mutex::new(None),
         inject_lag: plan.inject_lag,
         streams: plan.streams.max(1),
-        retry_idle_close: plan.retry_idle_close && template.is_idempotent(),
-        template,
+        retry_idle_close: plan.retry_idle_close && requests.all_idempotent(),
+        requests,
     });
     let finished = Arc::new(Notify::new());
     let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));
@@ -234,7 +237,11 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
         .build()
         .expect("building a load thread's runtime");
     let live = shared.live[index].clone();
-    let recorder = Rc::new(RefCell::new(Recorder::new(shared.start, live)));
+    let recorder = Rc::new(RefCell::new(Recorder::new(
+        shared.start,
+        live,
+        shared.requests.names(),
+    )));
     let local = LocalSet::new();
     local.block_on(&rt, async {
         // A shared start in the future: nothing goes out before it (closed loop too).
@@ -336,6 +343,7 @@ impl RunHandle {
         total.peak_rss_kb = peak_rss_kb();
         total.intended_rps = self.plan.own_rate();
         total.planned = self.plan.planned_requests();
+        total.share_to_endpoints(&self.shared.requests.shares());
         total
     }
 }

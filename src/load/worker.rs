@@ -25,6 +25,7 @@ pub(super) async fn run(
     let mut timeout = std::pin::pin!(tokio::time::sleep(shared.timeout));
     while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
         shared.inject_lag(&ticket);
+        let which = shared.requests.pick(ticket.index);
         let pace = match ticket.due {
             Some(due) => match wait_until_due(due, free_at, pacer).await {
                 Some(pace) => Some(pace),
@@ -36,7 +37,7 @@ pub(super) async fn run(
             Ok(true) => recorder.borrow_mut().on_connect(),
             Ok(false) => {}
             Err(kind) => {
-                record_failed_connect(shared, recorder, kind);
+                record_failed_connect(shared, recorder, which, kind);
                 if ticket.due.is_none() {
                     // A refused port answers at once: don't spin the CPU on it.
                     tokio::time::sleep(ON_TIME).await;
@@ -50,7 +51,7 @@ pub(super) async fn run(
         let start = start_of(&ticket, sent_at);
         {
             let mut r = recorder.borrow_mut();
-            r.on_send();
+            r.on_send(which);
             if let Some(p) = pace {
                 r.on_scheduled_send(p);
             }
@@ -58,7 +59,7 @@ pub(super) async fn run(
         timeout.as_mut().reset((sent_at + shared.timeout).into());
         let result = tokio::select! {
             biased;
-            r = exchange(shared, recorder, &mut link) => r,
+            r = exchange(shared, which, recorder, &mut link) => r,
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();
@@ -68,18 +69,21 @@ pub(super) async fn run(
                 let latency = done - start;
                 let service = done - sent_at;
                 let golive_lag = pace.map_or(Duration::ZERO, |p| p.golive_lag);
-                recorder.borrow_mut().on_response(Response {
-                    done,
-                    latency,
-                    service,
-                    without_lag: latency.saturating_sub(golive_lag).max(service),
-                    status: x.status,
-                    bytes: x.body_bytes,
-                });
+                recorder.borrow_mut().on_response(
+                    which,
+                    Response {
+                        done,
+                        latency,
+                        service,
+                        without_lag: latency.saturating_sub(golive_lag).max(service),
+                        status: x.status,
+                        bytes: x.body_bytes,
+                    },
+                );
                 !StatusClass::of(x.status).is_success()
             }
             Err(kind) => {
-                recorder.borrow_mut().on_error(done, kind);
+                recorder.borrow_mut().on_error(which, done, kind);
                 link.failed();
                 true
             }
@@ -97,10 +101,12 @@ pub(super) async fn run(
 /// covers both.
 async fn exchange(
     shared: &Shared,
+    which: usize,
     recorder: &RefCell<Recorder>,
     link: &mut Link,
 ) -> Result<crate::http::Exchange, ErrorKind> {
-    let first = link.exchange(&shared.template).await;
+    let template = shared.requests.template(which);
+    let first = link.exchange(template).await;
     if !(shared.retry_idle_close && first.is_err() && link.idle_closed()) {
         return first;
     }
@@ -109,7 +115,7 @@ async fn exchange(
         recorder.borrow_mut().on_connect();
     }
     recorder.borrow_mut().on_retry();
-    link.exchange(&shared.template).await
+    link.exchange(template).await
 }
 
 #[inline]
@@ -120,11 +126,16 @@ fn start_of(ticket: &Ticket, sent_at: Instant) -> Instant {
     }
 }
 
-fn record_failed_connect(shared: &Shared, recorder: &RefCell<Recorder>, kind: ErrorKind) {
+fn record_failed_connect(
+    shared: &Shared,
+    recorder: &RefCell<Recorder>,
+    which: usize,
+    kind: ErrorKind,
+) {
     {
         let mut r = recorder.borrow_mut();
-        r.on_send();
-        r.on_error(Instant::now(), kind);
+        r.on_send(which);
+        r.on_error(which, Instant::now(), kind);
     }
     shared.check_stop_rule();
 }

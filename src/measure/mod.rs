@@ -16,5 +16,5 @@ pub use hist::{decode_hist, encode_hist, new_hist, Hist, HistCodecError};
 pub use live::{live_quantiles, LiveCounters, LiveTotals};
 pub use outcome::{ErrorKind, StatusClass};
 pub use recorder::{Pace, Recorder, Response, ON_TIME, WAKE_LATE};
-pub use summary::{LatencyStats, Measurement, ScheduleStats, Summary};
+pub use summary::{Endpoint, LatencyStats, Measurement, ScheduleStats, Summary};
 pub use timeline::{SecondStats, Timeline};

@@ -44,7 +44,9 @@ pub struct Response {
 /// One thread's record of a run.
 pub struct Recorder {
     start: Instant,
-    live: Arc<LiveCounters>,
+    /// The run's live counters; `None` for a named request's own recorder (the run's
+    /// recorder publishes the totals).
+    live: Option<Arc<LiveCounters>>,
     local: LiveTotals,
     success: Hist,
     failure: Hist,
@@ -57,6 +59,8 @@ pub struct Recorder {
     retried: u64,
     schedule: ScheduleCounters,
     timeline: Timeline,
+    /// A mix's requests, each with its own record, by name.
+    endpoints: Vec<(String, Recorder)>,
 }
 
 /// Latencies below 1 µs are recorded as 1 µs (the histogram's floor).
@@ -72,7 +76,17 @@ pub const ON_TIME: Duration = Duration::from_millis(1);
 pub const WAKE_LATE: Duration = Duration::from_millis(2);
 
 impl Recorder {
-    pub fn new(start: Instant, live: Arc<LiveCounters>) -> Recorder {
+    /// A thread's recorder; with `names` (a mix), one more per named request.
+    pub fn new(start: Instant, live: Arc<LiveCounters>, names: &[String]) -> Recorder {
+        let mut r = Recorder::bare(start, Some(live));
+        r.endpoints = names
+            .iter()
+            .map(|n| (n.clone(), Recorder::bare(start, None)))
+            .collect();
+        r
+    }
+
+    fn bare(start: Instant, live: Option<Arc<LiveCounters>>) -> Recorder {
         Recorder {
             start,
             live,
@@ -88,7 +102,14 @@ impl Recorder {
             retried: 0,
             schedule: ScheduleCounters::default(),
             timeline: Timeline::default(),
+            endpoints: Vec::new(),
         }
+    }
+
+    /// The named request `which`'s own recorder, in a mix.
+    #[inline]
+    fn endpoint(&mut self, which: usize) -> Option<&mut Recorder> {
+        self.endpoints.get_mut(which).map(|(_, r)| r)
     }
 
     #[inline]
@@ -97,9 +118,14 @@ impl Recorder {
     }
 
     #[inline]
-    pub fn on_send(&mut self) {
+    pub fn on_send(&mut self, which: usize) {
         self.local.sent += 1;
-        self.live.publish_sent(self.local.sent);
+        if let Some(live) = &self.live {
+            live.publish_sent(self.local.sent);
+        }
+        if let Some(e) = self.endpoint(which) {
+            e.local.sent += 1;
+        }
     }
 
     #[inline]
@@ -125,7 +151,15 @@ impl Recorder {
     }
 
     #[inline]
-    pub fn on_response(&mut self, r: Response) {
+    pub fn on_response(&mut self, which: usize, r: Response) {
+        self.record_response(r);
+        if let Some(e) = self.endpoint(which) {
+            e.record_response(r);
+        }
+    }
+
+    #[inline]
+    fn record_response(&mut self, r: Response) {
         let latency_us = micros(r.latency);
         let class = StatusClass::of(r.status);
         self.status[(r.status as usize).min(STATUS_SLOTS - 1)] += 1;
@@ -140,18 +174,30 @@ impl Recorder {
             self.local.failures += 1;
             self.local.status_5xx += (class == StatusClass::ServerError) as u64;
         }
-        self.live.record_latency(latency_us);
-        self.live.publish(&self.local);
+        if let Some(live) = &self.live {
+            live.record_latency(latency_us);
+            live.publish(&self.local);
+        }
         let second = self.second(r.done);
         self.timeline.response(second, r.status, latency_us);
     }
 
     #[inline]
-    pub fn on_error(&mut self, done: Instant, kind: ErrorKind) {
+    pub fn on_error(&mut self, which: usize, done: Instant, kind: ErrorKind) {
+        self.record_error(done, kind);
+        if let Some(e) = self.endpoint(which) {
+            e.record_error(done, kind);
+        }
+    }
+
+    #[inline]
+    fn record_error(&mut self, done: Instant, kind: ErrorKind) {
         self.errors[kind.index()] += 1;
         self.local.errors += 1;
         self.local.failures += 1;
-        self.live.publish(&self.local);
+        if let Some(live) = &self.live {
+            live.publish(&self.local);
+        }
         let second = self.second(done);
         self.timeline.error(second, kind);
     }
@@ -179,6 +225,11 @@ impl Recorder {
             retried_idle_close: self.retried,
             schedule: self.schedule,
             timeline: self.timeline,
+            endpoints: self
+                .endpoints
+                .into_iter()
+                .map(|(n, r)| (n, r.finish()))
+                .collect(),
             ..Measurement::default()
         }
     }

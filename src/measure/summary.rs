@@ -60,6 +60,8 @@ pub struct Measurement {
     pub threads: u32,
     pub connections: u32,
     pub peak_rss_kb: u64,
+    /// A mix's requests, each measured on its own, by name (empty for one request).
+    pub endpoints: Vec<(String, Measurement)>,
 }
 
 impl Default for Measurement {
@@ -84,6 +86,7 @@ impl Default for Measurement {
             threads: 0,
             connections: 0,
             peak_rss_kb: 0,
+            endpoints: Vec::new(),
         }
     }
 }
@@ -130,7 +133,32 @@ impl Measurement {
         self.threads += other.threads;
         self.connections += other.connections;
         self.peak_rss_kb = self.peak_rss_kb.max(other.peak_rss_kb);
+        for (name, theirs) in other.endpoints {
+            match self.endpoints.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, mine)) => mine.merge(theirs)?,
+                None => self.endpoints.push((name, theirs)),
+            }
+        }
         Ok(())
+    }
+
+    /// Gives each request of a mix the run's context: its wall time, and in the open
+    /// model its share of the planned rate (`shares`, in the mix's order).
+    pub fn share_to_endpoints(&mut self, shares: &[f64]) {
+        for ((_, e), share) in self.endpoints.iter_mut().zip(shares) {
+            e.wall = self.wall;
+            e.intended_rps = self.intended_rps.map(|r| r * share);
+            e.threads = self.threads;
+            e.connections = self.connections;
+        }
+    }
+
+    /// A named request's measurement, in a mix.
+    pub fn endpoint(&self, name: &str) -> Option<&Measurement> {
+        self.endpoints
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m)
     }
 
     pub fn responses(&self) -> u64 {
@@ -251,6 +279,14 @@ impl Measurement {
                 service: encode_hist(&self.service),
                 without_lag: Some(encode_hist(&self.without_lag)),
             },
+            endpoints: self
+                .endpoints
+                .iter()
+                .map(|(name, m)| Endpoint {
+                    name: name.clone(),
+                    results: Box::new(m.summary()),
+                })
+                .collect(),
         }
     }
 
@@ -298,6 +334,11 @@ impl Measurement {
             threads: s.generator.threads,
             connections: s.generator.connections,
             peak_rss_kb: (s.generator.peak_rss_mb * 1024.0).round() as u64,
+            endpoints: s
+                .endpoints
+                .iter()
+                .map(|e| Ok((e.name.clone(), Measurement::from_summary(&e.results)?)))
+                .collect::<Result<_, HistCodecError>>()?,
         })
     }
 }
@@ -450,6 +491,17 @@ pub struct Summary {
     /// Per-second buckets.
     pub timeline: Vec<SecondStats>,
     pub histograms: Histograms,
+    /// A workload's requests, each with its own results (`--workload`; absent for a
+    /// run of one request).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One named request of a workload and what it measured.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Endpoint {
+    pub name: String,
+    pub results: Box<Summary>,
 }
 
 #[cfg(test)]

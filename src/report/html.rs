@@ -277,6 +277,26 @@ fn stress(out: &mut String, r: &StressReport) {
         );
     }
     out.push_str("</tbody></table></div>\n");
+    if !v.endpoints.is_empty() {
+        out.push_str("<h3>By request</h3>\n<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th>request</th><th></th><th>share</th><th>sent</th><th>success</th><th>p50</th><th>p95</th><th>p99</th><th>5xx</th><th>errors</th></tr></thead><tbody>\n");
+        for e in &v.endpoints {
+            let _ = writeln!(
+                out,
+                "<tr><th>{}</th><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(e.name),
+                escape(&e.request),
+                e.share_pct,
+                e.sent,
+                escape(&e.success),
+                ms(e.latency.p50_ms),
+                ms(e.latency.p95_ms),
+                ms(e.latency.p99_ms),
+                e.status_5xx,
+                e.errors
+            );
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
     let h = &res.histograms;
     let decoded = (
         decode_hist(&h.success),

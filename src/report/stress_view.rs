@@ -34,6 +34,51 @@ pub struct StressView<'a> {
     pub latency: Vec<(&'static str, &'a LatencyStats)>,
     pub generator: Vec<Row>,
     pub settings: Vec<Row>,
+    /// `--workload`: each request's own numbers, in the file's order.
+    pub endpoints: Vec<EndpointRow<'a>>,
+}
+
+/// One request of a workload.
+pub struct EndpointRow<'a> {
+    pub name: &'a str,
+    /// `GET /items` (when the settings describe it).
+    pub request: String,
+    /// Its share of the requests sent, in percent.
+    pub share_pct: f64,
+    pub sent: u64,
+    pub success: String,
+    pub status_5xx: u64,
+    pub errors: u64,
+    pub latency: &'a LatencyStats,
+}
+
+/// Each request's row; empty for a run of one request.
+fn endpoints(r: &StressReport) -> Vec<EndpointRow<'_>> {
+    let res = &r.body.results;
+    let described = r.body.settings.workload.as_ref().map(|w| &w.requests);
+    res.endpoints
+        .iter()
+        .map(|e| {
+            let d = described.and_then(|ds| ds.iter().find(|d| d.name == e.name));
+            let x = &e.results;
+            EndpointRow {
+                name: &e.name,
+                request: d.map_or(String::new(), |d| format!("{} {}", d.method, d.path)),
+                share_pct: if res.requests_sent > 0 {
+                    x.requests_sent as f64 * 100.0 / res.requests_sent as f64
+                } else {
+                    0.0
+                },
+                sent: x.requests_sent,
+                success: x
+                    .success_rate_pct
+                    .map_or("n/a".into(), |p| format!("{p:.2}%")),
+                status_5xx: x.status_5xx,
+                errors: x.errors_total,
+                latency: &x.latency,
+            }
+        })
+        .collect()
 }
 
 pub fn view(r: &StressReport) -> StressView<'_> {
@@ -227,5 +272,6 @@ pub fn view(r: &StressReport) -> StressView<'_> {
         latency,
         generator,
         settings,
+        endpoints: endpoints(r),
     }
 }

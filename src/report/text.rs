@@ -59,7 +59,21 @@ pub fn stress(r: &StressReport, width: usize) -> String {
     let s = &r.body.settings;
     let v = super::stress_view::view(r);
     let mut out = String::new();
-    let _ = writeln!(out, "golive {}  {} {}", r.envelope.command, s.method, s.url);
+    match &s.workload {
+        Some(w) => {
+            let _ = writeln!(
+                out,
+                "golive {}  workload {} ({} requests) on {}",
+                r.envelope.command,
+                w.file,
+                w.requests.len(),
+                s.url
+            );
+        }
+        None => {
+            let _ = writeln!(out, "golive {}  {} {}", r.envelope.command, s.method, s.url);
+        }
+    }
     let _ = writeln!(out, "{}\n", wrap(&v.plan, width, "  ", "  "));
     let label_row = |out: &mut String, label: &str, value: &str| {
         let first = format!("  {label:<11} ");
@@ -88,6 +102,29 @@ pub fn stress(r: &StressReport, width: usize) -> String {
         latency_row(&mut out, short, l);
     }
     out.push('\n');
+    if !v.endpoints.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {:<14}{:>6}{:>8}{:>9}{:>8}{:>8}{:>8}{:>6}{:>7}",
+            "request", "share", "sent", "success", "p50", "p95", "p99", "5xx", "errors"
+        );
+        for e in &v.endpoints {
+            let name: String = e.name.chars().take(13).collect();
+            let _ = writeln!(
+                out,
+                "  {name:<14}{:>5.1}%{:>8}{:>9}{:>8}{:>8}{:>8}{:>6}{:>7}",
+                e.share_pct,
+                e.sent,
+                e.success,
+                ms(e.latency.p50_ms),
+                ms(e.latency.p95_ms),
+                ms(e.latency.p99_ms),
+                e.status_5xx,
+                e.errors
+            );
+        }
+        out.push('\n');
+    }
     for e in v.errors.iter().filter(|e| e.fix.is_some()) {
         label_row(&mut out, e.kind, e.meaning);
         label_row(&mut out, "", &format!("fix: {}", e.fix.unwrap_or_default()));

@@ -1,0 +1,176 @@
+//! `--workload FILE`: a weighted mix of named requests, in the checks file's
+//! vocabulary (`name`, `method`, `path` or `url`, `headers`, `body`), plus `weight`
+//! and per-request `slo`. One origin per run: every request goes to the base URL's
+//! scheme, host and port, over the run's connections.
+
+mod file;
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::http::{RequestTemplate, Target};
+use crate::load::Requests;
+use crate::slo::Slo;
+
+pub use file::{parse, RequestEntry, WorkloadError, WorkloadFile};
+
+/// One request of a workload, as the result records it (header values never: they
+/// may be secrets).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Described {
+    pub name: String,
+    pub method: String,
+    /// Path and query on the run's origin.
+    pub path: String,
+    pub weight: u32,
+    pub header_names: Vec<String>,
+    pub body_bytes: usize,
+}
+
+/// A workload ready to run: the mix the engine sends, what each request is, and the
+/// SLOs its file gave each request (scoped to it).
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub requests: Requests,
+    pub described: Vec<Described>,
+    pub slos: Vec<Slo>,
+    /// The file it came from, as given.
+    pub file: String,
+}
+
+impl Workload {
+    /// The mix, built on `origin` (the positional URL, else the file's `base`), with
+    /// `extra` headers (the command line's -H and --token) added to every request.
+    pub fn build(
+        path: &str,
+        text: &str,
+        origin: Option<&Target>,
+        extra: &[(HeaderName, HeaderValue)],
+        http2: bool,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Target, Workload), WorkloadError> {
+        let parsed = file::parse(path, text)?;
+        let at = |line: usize, why: String| WorkloadError {
+            path: path.into(),
+            line,
+            why,
+        };
+        let origin = match (origin, &parsed.base) {
+            (Some(o), _) => o.clone(),
+            (None, Some(base)) => Target::parse(base).map_err(|e| at(1, format!("base: {e}")))?,
+            (None, None) => {
+                return Err(at(
+                    1,
+                    "no base URL: give `base = \"https://...\"` or the URL on the command line"
+                        .into(),
+                ))
+            }
+        };
+        let mut named = Vec::new();
+        let mut described = Vec::new();
+        let mut slos = Vec::new();
+        for r in &parsed.requests {
+            let line = r.line;
+            let target = match (&r.entry.path, &r.entry.url) {
+                (Some(p), _) => origin.with_path(p).map_err(|e| at(line, e.to_string()))?,
+                (None, Some(u)) => {
+                    let t = Target::parse(u).map_err(|e| at(line, e.to_string()))?;
+                    if t.authority != origin.authority || t.scheme != origin.scheme {
+                        return Err(at(
+                            line,
+                            format!(
+                                "request '{}': {u} is not on {} (one origin per run: its connections serve every request)",
+                                r.entry.name, origin.uri
+                            ),
+                        ));
+                    }
+                    t
+                }
+                (None, None) => unreachable!("checked by the parser"),
+            };
+            let method = Method::from_bytes(r.entry.method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| at(line, format!("invalid method '{}'", r.entry.method)))?;
+            let mut headers = Vec::new();
+            for (name, value) in parsed.headers.iter().chain(&r.entry.headers) {
+                let h = crate::http::parse_header(&format!("{name}: {value}"), env)
+                    .map_err(|e| at(line, format!("request '{}': {e}", r.entry.name)))?;
+                headers.push(h);
+            }
+            headers.extend(extra.iter().cloned());
+            let body = match (&r.entry.body, &r.entry.body_file) {
+                (Some(b), _) => Bytes::from(b.clone()),
+                (None, Some(f)) => {
+                    let p = std::path::Path::new(path)
+                        .parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join(f);
+                    crate::input::read(&p, crate::input::BODY)
+                        .map(Bytes::from)
+                        .map_err(|e| at(line, format!("body_file {}: {e}", p.display())))?
+                }
+                (None, None) => Bytes::new(),
+            };
+            if !body.is_empty() && !headers.iter().any(|(n, _)| n == http::header::CONTENT_TYPE) {
+                if let Some(kind) = content_type(&body) {
+                    headers.push((http::header::CONTENT_TYPE, HeaderValue::from_static(kind)));
+                }
+            }
+            for text in &r.entry.slo {
+                let scoped = format!("{}: {text}", r.entry.name);
+                slos.push(Slo::parse(&scoped).map_err(|e| at(line, e.to_string()))?);
+            }
+            let template = RequestTemplate::new(&target, method, headers, body, http2);
+            described.push(Described {
+                name: r.entry.name.clone(),
+                method: template.method().to_string(),
+                path: target.path_and_query.to_string(),
+                weight: r.entry.weight,
+                header_names: template.header_names(),
+                body_bytes: template.body_len(),
+            });
+            named.push((r.entry.name.clone(), template, r.entry.weight));
+        }
+        let workload = Workload {
+            requests: Requests::mix(named),
+            described,
+            slos,
+            file: path.into(),
+        };
+        Ok((origin, workload))
+    }
+
+    /// What identifies the mix for a shard set: every shard must send the same one.
+    pub fn identity(&self) -> String {
+        self.described
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {} w={} h={:?} b={}",
+                    d.name, d.method, d.path, d.weight, d.header_names, d.body_bytes
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The names of its requests, for checking `--slo 'NAME: ...'`.
+    pub fn has(&self, name: &str) -> bool {
+        self.described.iter().any(|d| d.name == name)
+    }
+}
+
+/// A body that reads as JSON gets `Content-Type: application/json`, as the checks
+/// file's do; anything else is left for the user to type.
+fn content_type(body: &[u8]) -> Option<&'static str> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
+        .map(|_| "application/json")
+}
+
+/// Header defaults and per-request headers, by name.
+pub type Headers = BTreeMap<String, String>;
