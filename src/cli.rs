@@ -520,6 +520,12 @@ pub struct StressArgs {
     #[arg(long, value_name = "FILE")]
     pub workload: Option<PathBuf>,
 
+    /// With --workload: the seed of its placeholders' values (${uuid}, ${rand_int(..)},
+    /// random feeders); the same seed sends the same requests [default: a fresh one,
+    /// recorded in the result].
+    #[arg(long, value_name = "N", requires = "workload")]
+    pub seed: Option<u64>,
+
     #[command(flatten)]
     pub request: RequestArgs,
 

@@ -12,27 +12,41 @@ use std::time::Duration;
 
 use common::*;
 
-/// A server that counts requests by path; `/slow` answers after 30 ms.
+/// A server that counts requests by path and logs each (method, target, body) in the
+/// order they arrived; `/slow` answers after 30 ms.
 struct Counting {
     server: TestServer,
     seen: Arc<Mutex<BTreeMap<String, u64>>>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Counting {
     fn start() -> Counting {
+        use http_body_util::BodyExt;
         let seen = Arc::new(Mutex::new(BTreeMap::new()));
-        let counts = seen.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (counts, lines) = (seen.clone(), log.clone());
         let server = TestServer::start(move |req, _| {
             let path = req.uri().path().to_string();
             *counts.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
+            let (lines, head) = (lines.clone(), format!("{} {}", req.method(), req.uri()));
             async move {
+                let body = req.into_body().collect().await.unwrap().to_bytes();
+                lines
+                    .lock()
+                    .unwrap()
+                    .push(format!("{head} {}", String::from_utf8_lossy(&body)));
                 if path == "/slow" {
                     tokio::time::sleep(Duration::from_millis(30)).await;
                 }
                 text(200, "ok")
             }
         });
-        Counting { server, seen }
+        Counting { server, seen, log }
+    }
+
+    fn log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
     }
 
     fn seen(&self) -> BTreeMap<String, u64> {
@@ -41,6 +55,7 @@ impl Counting {
 
     fn reset(&self) {
         self.seen.lock().unwrap().clear();
+        self.log.lock().unwrap().clear();
     }
 }
 
@@ -217,9 +232,129 @@ fn bad_workloads_are_refused_before_any_request() {
         "{}",
         r.stderr
     );
+
+    // Data: an unknown placeholder, a column no feeder has, a CSV line too long.
+    let data = with_data(dir.path(), &server, "queue");
+    let text = std::fs::read_to_string(&data).unwrap();
+    for (edit, said) in [
+        (
+            ("${uuid}", "${uuidd}"),
+            "data.toml:2: request 'order': unknown placeholder ${uuidd}",
+        ),
+        (
+            ("${sku}", "${skus.colour}"),
+            "feeder 'skus' has no column 'colour'",
+        ),
+    ] {
+        std::fs::write(&data, text.replace(edit.0, edit.1)).unwrap();
+        let r = stress(&data, &out, &[]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(said), "{said}: {}", r.stderr);
+    }
+    std::fs::write(&data, text).unwrap();
+    std::fs::write(
+        dir.path().join("skus.csv"),
+        "sku,price\nSKU-1,10\nSKU-2,20,extra\n",
+    )
+    .unwrap();
+    let r = stress(&data, &out, &[]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("skus.csv:3:"),
+        "the CSV's line: {}",
+        r.stderr
+    );
     assert!(
         server.seen().is_empty(),
         "nothing was sent: {:?}",
         server.seen()
     );
+}
+
+/// A workload whose requests read a feeder and every generator.
+fn with_data(dir: &Path, server: &Counting, mode: &str) -> PathBuf {
+    let rows: String = (1..=50).map(|i| format!("SKU-{i},{}\n", i * 10)).collect();
+    std::fs::write(dir.join("skus.csv"), format!("sku,price\n{rows}")).unwrap();
+    let path = dir.join("data.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "base = \"{}\"\n\
+             [[request]]\nname = \"order\"\nmethod = \"POST\"\n\
+             path = \"/orders/${{seq}}?page=${{rand_int(1,50)}}&q=${{rand_regex('[a-z]{{6}}')}}\"\n\
+             body = '{{\"sku\": \"${{sku}}\", \"price\": ${{price}}, \"id\": \"${{uuid}}\"}}'\n\
+             [feeder.skus]\nfile = \"skus.csv\"\nmode = \"{mode}\"\n",
+            server.server.url("")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_queue_feeder_of_50_rows_ends_an_80_request_run_at_50_and_says_why() {
+    let server = Counting::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = with_data(dir.path(), &server, "queue");
+    let out = dir.path().join("r.json");
+    let r = stress(&file, &out, &["-n", "80", "-c", "4"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report = read_json::<serde_json::Value>(&out);
+    assert_eq!(report["results"]["requests_sent"], 50);
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("feeder 'skus' gives each of its 50 rows once"),
+        "{}",
+        report["warnings"]
+    );
+    let mut skus: Vec<String> = server
+        .log()
+        .iter()
+        .map(|l| {
+            l.split("\"sku\": \"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    skus.sort();
+    skus.dedup();
+    assert_eq!(skus.len(), 50, "every row once: {skus:?}");
+}
+
+#[test]
+fn the_same_seed_sends_the_same_requests_and_another_seed_others() {
+    let server = Counting::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = with_data(dir.path(), &server, "random");
+    let out = dir.path().join("r.json");
+    let mut sent = Vec::new();
+    for seed in ["42", "42", "43"] {
+        let r = stress(&file, &out, &["-n", "30", "-c", "1", "--seed", seed]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert_eq!(
+            read_json::<serde_json::Value>(&out)["settings"]["workload"]["seed"],
+            seed.parse::<u64>().unwrap()
+        );
+        sent.push(server.log());
+    }
+    assert_eq!(sent[0].len(), 30);
+    assert_eq!(sent[0], sent[1], "seed 42 twice");
+    assert_ne!(sent[0], sent[2], "seed 43");
+    // Each placeholder was filled: the first request of the plan, as the server saw it.
+    let first = &sent[0][0];
+    assert!(first.starts_with("POST /orders/0?page="), "{first}");
+    assert!(!first.contains("${"), "{first}");
+    let id = first
+        .split("\"id\": \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(id.len(), 36, "a UUID: {first}");
 }

@@ -33,7 +33,8 @@ impl StressPlan {
             }
             Some(path) => {
                 let client = client_options(&args.client);
-                let (target, w) = workload(path, url, &args.request, client.http2, env)?;
+                let seed = args.seed.unwrap_or_else(fresh_seed);
+                let (target, w) = workload(path, url, &args.request, (client.http2, seed), env)?;
                 (target, w.requests.template(0).clone(), client, Some(w))
             }
         };
@@ -41,6 +42,10 @@ impl StressPlan {
         // --timeout bounds the connect too: a listener that never accepts fails in it.
         client.connect_timeout = args.load.timeout;
         let mut load = load_plan(&args.load, env)?;
+        // A queue feeder's rows are spent at a known request of the plan: it ends there.
+        if let Some((.., at)) = workload.as_ref().and_then(|w| w.spent_at.as_ref()) {
+            load.requests = Some(load.requests.map_or(*at, |n| n.min(*at)));
+        }
         let mut slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
         if let Some(w) = &workload {
             slos.extend(w.slos.iter().cloned());
@@ -192,7 +197,7 @@ fn workload(
     path: &std::path::Path,
     url: Option<&str>,
     args: &RequestArgs,
-    http2: bool,
+    (http2, seed): (bool, u64),
     env: Env,
 ) -> Result<(Target, crate::workload::Workload), ConfigError> {
     if args.body.is_some() || args.body_file.is_some() || !args.method.eq_ignore_ascii_case("GET") {
@@ -213,10 +218,18 @@ fn workload(
         &text,
         origin.as_ref(),
         &extra,
-        http2,
+        (http2, seed),
         env,
     )
     .map_err(|e| ConfigError::Invalid(e.to_string()))
+}
+
+/// A seed for a run that was not given one: the clock's nanoseconds (it is recorded,
+/// so the run can be sent again).
+fn fresh_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// The command line's -H headers and --token (as Authorization, unless -H gave one).

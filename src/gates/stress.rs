@@ -156,6 +156,9 @@ pub struct WorkloadSettings {
     /// The `--workload` file.
     pub file: String,
     pub requests: Vec<crate::workload::Described>,
+    /// The placeholders' seed: `--seed` with it sends the same requests again.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 impl RunSettings {
@@ -226,6 +229,14 @@ pub async fn run(
     let (outcome, slos, reasons) = judge_share(m, &plan.slos, finished.interrupted, shards);
     let results = m.summary();
     let mut warnings = warnings_for(&results, plan.load.concurrency * plan.load.streams.max(1));
+    if let Some((feeder, rows, at)) = plan.workload.as_ref().and_then(|w| w.spent_at.as_ref()) {
+        if plan.load.requests == Some(*at) {
+            warnings.push(format!(
+                "the {} feeder '{feeder}' gives each of its {rows} rows once: the plan ended at its request {at}, when they were spent",
+                plan.workload.as_ref().and_then(|w| w.feeder_mode(feeder)).unwrap_or("queue"),
+            ));
+        }
+    }
     if shards > 1 && plan.slos.iter().any(|s| s.metric == Metric::Rps) {
         warnings.push(format!(
             "rps SLOs state the whole plan's rate: this shard's throughput is judged × {shards}              (the plan's, if every shard keeps pace); the merged result decides"
@@ -366,6 +377,7 @@ pub fn settings(plan: &StressPlan) -> RunSettings {
         workload: plan.workload.as_ref().map(|w| WorkloadSettings {
             file: w.file.clone(),
             requests: w.described.clone(),
+            seed: w.seed,
         }),
     }
 }

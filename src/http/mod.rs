@@ -19,4 +19,7 @@ pub use h1::{H1Conn, Sent};
 pub use response::{classify, Exchange};
 pub use setup::SetupError;
 pub use target::{Scheme, Target, TargetError};
-pub use template::{expand_env, parse_header, ReqBody, RequestTemplate, TemplateError};
+pub use template::{
+    body_expects_length, encode_headers, expand_env, parse_header, ReqBody, RequestTemplate,
+    TemplateError,
+};

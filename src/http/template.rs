@@ -183,6 +183,11 @@ impl RequestTemplate {
         &self.method
     }
 
+    /// The headers sent (values may be secrets: never for reports).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
     /// Header names only: values may be secrets and are never reported.
     pub fn header_names(&self) -> Vec<String> {
         self.headers
@@ -196,6 +201,21 @@ impl RequestTemplate {
     }
 }
 
+/// Header lines as HTTP/1.1 sends them (names lower-case, as hyper sends them).
+pub fn encode_headers(headers: &HeaderMap, out: &mut impl BufMut) {
+    for (name, value) in headers {
+        out.put_slice(name.as_str().as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+}
+
+/// Methods whose request states its body's length even when it is empty, as hyper does.
+pub fn body_expects_length(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
 /// Request line, headers (names lower-case, as hyper sends them) and body, with the
 /// body's length stated as hyper states it.
 fn encode_http1(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Bytes {
@@ -205,14 +225,8 @@ fn encode_http1(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -
     out.put_u8(b' ');
     out.put_slice(target.as_bytes());
     out.put_slice(b" HTTP/1.1\r\n");
-    for (name, value) in headers {
-        out.put_slice(name.as_str().as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(value.as_bytes());
-        out.put_slice(b"\r\n");
-    }
-    let body_expected = matches!(*method, Method::POST | Method::PUT | Method::PATCH);
-    if !body.is_empty() || body_expected {
+    encode_headers(headers, &mut out);
+    if !body.is_empty() || body_expects_length(method) {
         out.put_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
     }
     out.put_slice(b"\r\n");

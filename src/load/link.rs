@@ -78,6 +78,26 @@ impl Link {
         }
     }
 
+    /// As [`Link::exchange`], for a request filled per send: bytes written into `buf`
+    /// for golive's own HTTP/1.1 exchange, a request built for hyper's.
+    pub async fn exchange_filled(
+        &mut self,
+        template: &RequestTemplate,
+        fill: &dyn crate::load::Fill,
+        (which, index): (usize, u64),
+        buf: &mut Vec<u8>,
+    ) -> Result<Exchange, ErrorKind> {
+        match self {
+            Link::H1(Some(c)) => {
+                fill.http1(which, index, buf);
+                c.exchange(buf, template.h1_sent()).await
+            }
+            Link::Own(Some(c)) => exchange(c, fill.request(which, index)).await,
+            Link::Stream { mine: Some(m), .. } => m.exchange(fill.request(which, index)).await,
+            _ => Err(ErrorKind::Other),
+        }
+    }
+
     /// The last exchange failed because the server had closed this kept-alive connection
     /// while it was idle (no byte of a response came back): the request may be sent
     /// again on a new one. golive's own HTTP/1.1 exchange only; hyper's counts a reset.

@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
-pub use requests::{smooth_cycle, Requests};
+pub use requests::{smooth_cycle, Fill, Requests};
 use schedule::{Schedule, Ticket};
 pub use shard::Shard;
 pub use supervise::{Finished, Tick};

@@ -7,7 +7,20 @@
 
 use std::sync::Arc;
 
-use crate::http::RequestTemplate;
+use crate::http::{ReqBody, RequestTemplate};
+
+/// Requests whose path or body change from send to send (a workload's placeholders),
+/// filled from the ticket's place in the plan: the same plan and seed send the same
+/// requests, whichever thread or shard sends them.
+pub trait Fill: Send + Sync + std::fmt::Debug {
+    /// Whether request `which` changes per send (the others go out as encoded once).
+    fn varies(&self, which: usize) -> bool;
+    /// Request `which` for ticket `index`, as HTTP/1.1 bytes written into `out`
+    /// (cleared first; its capacity is reused).
+    fn http1(&self, which: usize, index: u64, out: &mut Vec<u8>);
+    /// The same request for hyper (HTTP/2, or `--h1-client hyper`).
+    fn request(&self, which: usize, index: u64) -> http::Request<ReqBody>;
+}
 
 #[derive(Clone, Debug)]
 pub struct Requests {
@@ -16,6 +29,7 @@ pub struct Requests {
     names: Arc<[String]>,
     /// One cycle of the mix: which request each ticket of a cycle sends.
     cycle: Arc<[u16]>,
+    fill: Option<Arc<dyn Fill>>,
 }
 
 impl From<RequestTemplate> for Requests {
@@ -24,6 +38,7 @@ impl From<RequestTemplate> for Requests {
             templates: Arc::from(vec![t]),
             names: Arc::from(Vec::new()),
             cycle: Arc::from(vec![0]),
+            fill: None,
         }
     }
 }
@@ -73,7 +88,25 @@ impl Requests {
             templates: Arc::from(templates),
             names: Arc::from(names),
             cycle: Arc::from(smooth_cycle(&weights)),
+            fill: None,
         }
+    }
+
+    /// The same mix, with requests filled per send by `fill`.
+    pub fn with_fill(mut self, fill: Arc<dyn Fill>) -> Requests {
+        self.fill = Some(fill);
+        self
+    }
+
+    /// What fills request `which`, when it changes per send.
+    #[inline]
+    pub fn fill_for(&self, which: usize) -> Option<&dyn Fill> {
+        self.fill.as_deref().filter(|f| f.varies(which))
+    }
+
+    /// One cycle of the mix (which request each ticket of a cycle sends).
+    pub fn cycle(&self) -> &[u16] {
+        &self.cycle
     }
 
     /// Which request ticket `index` of the plan sends.

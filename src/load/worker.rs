@@ -23,6 +23,8 @@ pub(super) async fn run(
     // One timer per worker, re-armed per request: moving a deadline later is cheap in
     // tokio, registering a new timer per request is not.
     let mut timeout = std::pin::pin!(tokio::time::sleep(shared.timeout));
+    // Where a request filled per send is written: its capacity is kept between sends.
+    let mut buf = Vec::new();
     while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
         shared.inject_lag(&ticket);
         let which = shared.requests.pick(ticket.index);
@@ -59,7 +61,7 @@ pub(super) async fn run(
         timeout.as_mut().reset((sent_at + shared.timeout).into());
         let result = tokio::select! {
             biased;
-            r = exchange(shared, which, recorder, &mut link) => r,
+            r = exchange(shared, (which, ticket.index), recorder, &mut link, &mut buf) => r,
             _ = timeout.as_mut() => Err(ErrorKind::Timeout),
         };
         let done = Instant::now();
@@ -101,12 +103,17 @@ pub(super) async fn run(
 /// covers both.
 async fn exchange(
     shared: &Shared,
-    which: usize,
+    (which, index): (usize, u64),
     recorder: &RefCell<Recorder>,
     link: &mut Link,
+    buf: &mut Vec<u8>,
 ) -> Result<crate::http::Exchange, ErrorKind> {
     let template = shared.requests.template(which);
-    let first = link.exchange(template).await;
+    let fill = shared.requests.fill_for(which);
+    let first = match fill {
+        None => link.exchange(template).await,
+        Some(f) => link.exchange_filled(template, f, (which, index), buf).await,
+    };
     if !(shared.retry_idle_close && first.is_err() && link.idle_closed()) {
         return first;
     }
@@ -115,7 +122,10 @@ async fn exchange(
         recorder.borrow_mut().on_connect();
     }
     recorder.borrow_mut().on_retry();
-    link.exchange(template).await
+    match fill {
+        None => link.exchange(template).await,
+        Some(f) => link.exchange_filled(template, f, (which, index), buf).await,
+    }
 }
 
 #[inline]

@@ -1,8 +1,11 @@
 //! The workload file (TOML): parsed, checked, and every error named by file and line
 //! before any request is sent.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
+use super::feeder::FeederSpec;
 use super::Headers;
 
 fn default_method() -> String {
@@ -45,6 +48,8 @@ struct Raw {
     headers: Headers,
     #[serde(rename = "request", default)]
     requests: Vec<RequestEntry>,
+    #[serde(rename = "feeder", default)]
+    feeders: BTreeMap<String, FeederSpec>,
 }
 
 /// A request and the line its table starts on.
@@ -62,6 +67,8 @@ pub struct WorkloadFile {
     pub headers: Headers,
     /// The requests with a weight above 0, in the file's order.
     pub requests: Vec<Located>,
+    /// `[feeder.NAME]` tables, by name.
+    pub feeders: BTreeMap<String, FeederSpec>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -143,6 +150,7 @@ pub fn parse(path: &str, text: &str) -> Result<WorkloadFile, WorkloadError> {
         base: raw.base,
         headers: raw.headers,
         requests,
+        feeders: raw.feeders,
     })
 }
 

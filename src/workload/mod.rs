@@ -3,7 +3,9 @@
 //! and per-request `slo`. One origin per run: every request goes to the base URL's
 //! scheme, host and port, over the run's connections.
 
+mod feeder;
 mod file;
+mod fill;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,7 @@ use crate::http::{RequestTemplate, Target};
 use crate::load::Requests;
 use crate::slo::Slo;
 
+pub use feeder::{FeederSpec, Mode};
 pub use file::{parse, RequestEntry, WorkloadError, WorkloadFile};
 
 /// One request of a workload, as the result records it (header values never: they
@@ -40,6 +43,12 @@ pub struct Workload {
     pub slos: Vec<Slo>,
     /// The file it came from, as given.
     pub file: String,
+    /// The seed of its placeholders' values (`--seed`).
+    pub seed: u64,
+    /// A `queue` or `shuffle` feeder runs out at this request of the plan: the run
+    /// ends there. (feeder, its rows, the request.)
+    pub spent_at: Option<(String, usize, u64)>,
+    feeder_modes: Vec<(String, Mode)>,
 }
 
 impl Workload {
@@ -50,7 +59,7 @@ impl Workload {
         text: &str,
         origin: Option<&Target>,
         extra: &[(HeaderName, HeaderValue)],
-        http2: bool,
+        (http2, seed): (bool, u64),
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<(Target, Workload), WorkloadError> {
         let parsed = file::parse(path, text)?;
@@ -70,13 +79,42 @@ impl Workload {
                 ))
             }
         };
+        let dir = std::path::Path::new(path)
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        let feeders = parsed
+            .feeders
+            .iter()
+            .map(|(name, spec)| {
+                feeder::load(name, spec, &dir, seed).map_err(|why| {
+                    let line = text
+                        .lines()
+                        .position(|l| l.trim_start().starts_with(&format!("[feeder.{name}]")))
+                        .map_or(1, |i| i + 1);
+                    at(line, format!("feeder '{name}': {why}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let names = fill::Names {
+            feeders: &feeders,
+            env,
+        };
         let mut named = Vec::new();
         let mut described = Vec::new();
         let mut slos = Vec::new();
+        let mut dynamic = Vec::new();
         for r in &parsed.requests {
             let line = r.line;
-            let target = match (&r.entry.path, &r.entry.url) {
-                (Some(p), _) => origin.with_path(p).map_err(|e| at(line, e.to_string()))?,
+            let said = |why: String| at(line, format!("request '{}': {why}", r.entry.name));
+            let path_pattern = match &r.entry.path {
+                Some(p) => Some(fill::Pattern::parse(p, &names).map_err(said)?),
+                None => None,
+            };
+            let target = match (&path_pattern, &r.entry.url) {
+                (Some(p), _) => origin
+                    .with_path(&p.sample("0"))
+                    .map_err(|e| at(line, e.to_string()))?,
                 (None, Some(u)) => {
                     let t = Target::parse(u).map_err(|e| at(line, e.to_string()))?;
                     if t.authority != origin.authority || t.scheme != origin.scheme {
@@ -101,19 +139,17 @@ impl Workload {
                 headers.push(h);
             }
             headers.extend(extra.iter().cloned());
-            let body = match (&r.entry.body, &r.entry.body_file) {
-                (Some(b), _) => Bytes::from(b.clone()),
+            let body_text = match (&r.entry.body, &r.entry.body_file) {
+                (Some(b), _) => b.clone(),
                 (None, Some(f)) => {
-                    let p = std::path::Path::new(path)
-                        .parent()
-                        .unwrap_or(std::path::Path::new("."))
-                        .join(f);
-                    crate::input::read(&p, crate::input::BODY)
-                        .map(Bytes::from)
+                    let p = dir.join(f);
+                    crate::input::read_text(&p, crate::input::BODY)
                         .map_err(|e| at(line, format!("body_file {}: {e}", p.display())))?
                 }
-                (None, None) => Bytes::new(),
+                (None, None) => String::new(),
             };
+            let body_pattern = fill::Pattern::parse(&body_text, &names).map_err(said)?;
+            let body = Bytes::from(body_pattern.sample("0"));
             if !body.is_empty() && !headers.iter().any(|(n, _)| n == http::header::CONTENT_TYPE) {
                 if let Some(kind) = content_type(&body) {
                     headers.push((http::header::CONTENT_TYPE, HeaderValue::from_static(kind)));
@@ -124,6 +160,27 @@ impl Workload {
                 slos.push(Slo::parse(&scoped).map_err(|e| at(line, e.to_string()))?);
             }
             let template = RequestTemplate::new(&target, method, headers, body, http2);
+            let varies = body_pattern.varies() || path_pattern.as_ref().is_some_and(|p| p.varies());
+            dynamic.push(varies.then(|| fill::Dynamic {
+                method: template.method().clone(),
+                origin: format!(
+                    "{}://{}",
+                    if target.scheme == crate::http::Scheme::Https {
+                        "https"
+                    } else {
+                        "http"
+                    },
+                    target.authority
+                ),
+                http2,
+                path: match path_pattern {
+                    Some(p) => p,
+                    // A url's path goes as it is.
+                    None => fill::Pattern::literal(target.path_and_query.as_str()),
+                },
+                body: body_pattern,
+                headers: template.headers().clone(),
+            }));
             described.push(Described {
                 name: r.entry.name.clone(),
                 method: template.method().to_string(),
@@ -134,11 +191,29 @@ impl Workload {
             });
             named.push((r.entry.name.clone(), template, r.entry.weight));
         }
+        let mut requests = Requests::mix(named);
+        let filler = fill::Filler::new(dynamic, feeders, seed, requests.cycle());
+        let spent_at = filler.spent_at();
+        if requests
+            .templates()
+            .iter()
+            .enumerate()
+            .any(|(i, _)| crate::load::Fill::varies(&filler, i))
+        {
+            requests = requests.with_fill(std::sync::Arc::new(filler));
+        }
         let workload = Workload {
-            requests: Requests::mix(named),
+            requests,
             described,
             slos,
             file: path.into(),
+            seed,
+            spent_at,
+            feeder_modes: parsed
+                .feeders
+                .iter()
+                .map(|(n, f)| (n.clone(), f.mode))
+                .collect(),
         };
         Ok((origin, workload))
     }
@@ -155,6 +230,14 @@ impl Workload {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// A feeder's mode, by name.
+    pub fn feeder_mode(&self, name: &str) -> Option<&'static str> {
+        self.feeder_modes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m.as_str())
     }
 
     /// The names of its requests, for checking `--slo 'NAME: ...'`.
