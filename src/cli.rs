@@ -600,6 +600,9 @@ Routes:\n  \
     GET /health/live, /health/ready, /health/startup   Kubernetes-style probes\n  \
     GET /api/auth/csrf, /api/security/csrf             a CSRF token\n  \
     GET /api/notify/outbox       the notification outbox (empty)\n  \
+    GET /items?page=N            a page of items (a workload's list)\n  \
+    GET /items/{id}              one item; 404 unless the id is a number\n  \
+    POST /orders                 201 for a JSON object with a \"sku\", else 400\n  \
     POST /api/stripe/webhook     verifies Stripe-Signature with STRIPE_SIGNING_SECRET\n  \
     GET /metrics                 Prometheus text: requests by status, latency histogram\n  \
     GET|POST /admin/faults?error_rate=R&latency=D   only with --admin, and the X-Golive-Admin token it prints\n  \

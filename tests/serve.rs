@@ -250,8 +250,8 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout.matches("verdict: ").count(),
-        8,
-        "two stress runs, a smoke run, a canary, three ramps and Stage 4: {}",
+        9,
+        "two stress runs, a traffic mix, a smoke run, a canary, three ramps and Stage 4: {}",
         run.stdout
     );
     assert!(run.stdout.contains("Status: PASS"), "{}", run.stdout);
@@ -274,6 +274,11 @@ fn demo_runs_against_the_embedded_target_without_failing() {
     assert!(
         run.stdout.contains("REGRESSED: typical latency"),
         "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("SLO order: p99<500ms"),
+        "the traffic mix judges its order request: {}",
         run.stdout
     );
     assert_eq!(

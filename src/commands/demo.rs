@@ -119,6 +119,8 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         outcomes.push(report.outcome());
     }
 
+    outcomes.push(workload_demo(&rt, &cancel, &out, &base, &compare_load)?);
+
     let smoke_plan = SmokePlan {
         base: target(&base),
         checks: default_checks(&url),
@@ -165,6 +167,66 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         finished = finished.json(Some(dest), &report);
     }
     Ok(finished)
+}
+
+/// The workload the demo sends: a list, an item and an order, 6:3:1, with data.
+const DEMO_WORKLOAD: &str = r#"
+[[request]]
+name = "list"
+path = "/items?page=${rand_int(1,50)}"
+weight = 6
+
+[[request]]
+name = "item"
+path = "/items/${rand_int(1,1000)}"
+weight = 3
+
+[[request]]
+name = "order"
+method = "POST"
+path = "/orders"
+body = '{"sku": "SKU-${seq}", "qty": 1}'
+weight = 1
+slo = ["p99<500ms", "success>99%"]
+"#;
+
+/// A traffic mix with numbers and SLOs per request (`stress --workload`).
+fn workload_demo(
+    rt: &tokio::runtime::Runtime,
+    cancel: &Cancel,
+    out: &Human,
+    base: &str,
+    load: &LoadPlan,
+) -> exit::Result<Outcome> {
+    let no_env = |_: &str| None;
+    let (origin, workload) = crate::workload::Workload::build(
+        "demo-workload.toml",
+        DEMO_WORKLOAD,
+        Some(&target(base)),
+        &[],
+        (false, 1),
+        &no_env,
+    )
+    .map_err(Failure::runtime)?;
+    let mut plan = stress_plan(base, load.clone());
+    plan.slos.extend(workload.slos.iter().cloned());
+    plan.target = origin;
+    plan.template = workload.requests.template(0).clone();
+    plan.workload = Some(workload);
+    out.line(&format!(
+        "golive stress --workload: a list, an item and an order, 6:3:1, with data\n{}",
+        DEMO_WORKLOAD.trim()
+    ));
+    let report = rt
+        .block_on(stress::run(
+            &plan,
+            Duration::from_millis(100),
+            cancel,
+            |_| {},
+        ))
+        .map_err(Failure::runtime)?;
+    out.line(&text::stress(&report, crate::output::console::width()));
+    Ok(report.outcome())
 }
 
 /// Two releases side by side: the same plan against a baseline target and a candidate

@@ -43,6 +43,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ),
     ("GET /api/auth/csrf, /api/security/csrf", "a CSRF token"),
     ("GET /api/notify/outbox", "the notification outbox (empty)"),
+    ("GET /items?page=N", "a page of items (a workload's list)"),
+    ("GET /items/{id}", "one item; 404 unless the id is a number"),
+    (
+        "POST /orders",
+        "201 for a JSON object with a \"sku\", else 400",
+    ),
     (
         "POST /api/stripe/webhook",
         "verifies Stripe-Signature with STRIPE_SIGNING_SECRET",
@@ -108,6 +114,16 @@ async fn route(state: &State, req: Request<Incoming>) -> Resp {
             r#"[{"id":1,"to":"pilot@example.test","template":"welcome","status":"queued"}]"#,
         ),
         (&Method::POST, "/api/stripe/webhook") => stripe_webhook(state, req).await,
+        (&Method::GET, "/items") => {
+            json(StatusCode::OK, r#"{"items":[{"id":1},{"id":2},{"id":3}]}"#)
+        }
+        (&Method::GET, p) if p.starts_with("/items/") => {
+            match p["/items/".len()..].parse::<u64>() {
+                Ok(_) => json(StatusCode::OK, r#"{"id":"item","price":10}"#),
+                Err(_) => json(StatusCode::NOT_FOUND, r#"{"error":"no such item"}"#),
+            }
+        }
+        (&Method::POST, "/orders") => order(req).await,
         _ => json(StatusCode::NOT_FOUND, r#"{"error":"not found"}"#),
     }
 }
@@ -141,6 +157,27 @@ fn root(csp: bool) -> Resp {
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     r
+}
+
+/// A workload's write: a JSON object naming a `sku` makes an order.
+async fn order(req: Request<Incoming>) -> Resp {
+    let Ok(body) = Limited::new(req.into_body(), MAX_WEBHOOK_BODY)
+        .collect()
+        .await
+    else {
+        return json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            r#"{"error":"body too large"}"#,
+        );
+    };
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&body.to_bytes()).ok();
+    match parsed.as_ref().and_then(|v| v.get("sku")) {
+        Some(serde_json::Value::String(_)) => json(StatusCode::CREATED, r#"{"status":"created"}"#),
+        _ => json(
+            StatusCode::BAD_REQUEST,
+            r#"{"error":"expected {\"sku\": \"...\"}"}"#,
+        ),
+    }
 }
 
 async fn stripe_webhook(state: &State, req: Request<Incoming>) -> Resp {
