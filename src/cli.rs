@@ -137,6 +137,18 @@ pub struct RampArgs {
     #[arg(env = "API_BASE")]
     pub url: Option<String>,
 
+    /// A weighted mix of named requests for the pre-gate and the windows, on the URL's
+    /// origin (and on --canary's and --baseline's): see golive stress --workload.
+    #[arg(long, value_name = "FILE")]
+    #[serde(default)]
+    pub workload: Option<PathBuf>,
+
+    /// With --workload: the seed of its placeholders' values (every window sends the
+    /// same sequence) [default: 0].
+    #[arg(long, value_name = "N", requires = "workload")]
+    #[serde(default)]
+    pub seed: Option<u64>,
+
     #[command(
         flatten,
         next_help_heading = "Request (the pre-gate's and the windows')"

@@ -358,3 +358,53 @@ fn the_same_seed_sends_the_same_requests_and_another_seed_others() {
         .unwrap();
     assert_eq!(id.len(), 36, "a UUID: {first}");
 }
+
+#[test]
+fn a_ramp_sends_the_mix_in_its_pre_gate_and_windows_and_rolls_back_on_one_request() {
+    let server = Counting::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = mix(
+        dir.path(),
+        &server,
+        "[[request]]\nname = \"slow\"\npath = \"/slow\"\nweight = 2\n",
+    );
+    let out = dir.path().join("ramp.json");
+    let mut cmd = golive();
+    cmd.args([
+        "ramp",
+        &server.server.url("/"),
+        "--workload",
+        file.to_str().unwrap(),
+    ])
+    .args([
+        "--steps",
+        "5:2s,100:1s",
+        "--interval",
+        "1s",
+        "--warmup",
+        "0s",
+    ])
+    .args([
+        "--window-rate",
+        "150",
+        "--window-concurrency",
+        "10",
+        "-n",
+        "120",
+    ])
+    .args(["--set-weight", "true", "--no-progress"])
+    .args(["--slo", "slow: p95<20ms", "--json", out.to_str().unwrap()]);
+    let r = run_with(cmd, Duration::from_secs(60));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let seen = server.seen();
+    for path in ["/items", "/items/7", "/orders", "/slow"] {
+        assert!(seen.get(path).is_some_and(|n| *n > 0), "{path}: {seen:?}");
+    }
+    let report = read_json::<serde_json::Value>(&out);
+    let timeline = report["timeline"].to_string();
+    assert!(timeline.contains("pre_gate"), "{timeline}");
+    assert!(
+        timeline.contains("slow: p95<20ms"),
+        "the window failed on the slow request's SLO: {timeline}"
+    );
+}

@@ -2,14 +2,16 @@
 //! the flags as the journal keeps them (secrets redacted by type), and the rules of a
 //! resume, as pure functions.
 
-use super::stress::{load_plan, request};
+use super::stress::{load_plan, request, scoped_slos, workload};
 use super::{parse_slos, ConfigError, Env};
 use crate::cli::RampArgs;
 use crate::gates::stress::StressPlan;
+use crate::http::Target;
 use crate::load::{LoadPlan, Shard};
 use crate::ramp::state::{Intent, Phase, RampState};
 use crate::ramp::{parse_steps, Commands, Direct, Limits, MetricsPlan, OnFail, RampPlan};
 use crate::slo::{samples_needed, Metric, DEFAULT_STRESS_SLOS};
+use crate::workload::Workload;
 
 /// The staging-readiness seed's rollback criteria.
 pub const DEFAULT_RAMP_SLOS: [&str; 3] = ["5xx==0", "p95<1000ms", "errors<0.1%"];
@@ -30,9 +32,27 @@ impl RampPlan {
         let set_weight = args.set_weight.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
             invalid("--set-weight is required: the command that sets the traffic weight, with {weight}".into())
         })?;
-        let (target, template, mut client) = request(url, &args.request, &args.client, env)?;
+        let (mut target, mut template, mut client) =
+            request(url, &args.request, &args.client, env)?;
         client.h1_client = args.load.h1_client;
         client.connect_timeout = args.load.timeout;
+        // A journaled ramp reads its workload again on resume: one seed for all.
+        let http2 = client.http2;
+        let mix = |url: &str| -> Result<Option<(Target, Workload)>, ConfigError> {
+            match &args.workload {
+                Some(path) => {
+                    let seed = args.seed.unwrap_or(0);
+                    workload(path, Some(url), &args.request, (http2, seed), env).map(Some)
+                }
+                None => Ok(None),
+            }
+        };
+        let mixed = mix(url)?;
+        if let Some((origin, w)) = &mixed {
+            target = origin.clone();
+            template = w.requests.template(0).clone();
+        }
+        let mixed = mixed.map(|(_, w)| w);
         let pre = (!args.skip_pre)
             .then(|| -> Result<StressPlan, ConfigError> {
                 Ok(StressPlan {
@@ -40,10 +60,13 @@ impl RampPlan {
                     template: template.clone(),
                     client: client.clone(),
                     load: load_plan(&args.load, env)?,
-                    slos: parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
+                    slos: scoped_slos(
+                        parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
+                        mixed.as_ref(),
+                    )?,
                     abort_on_fail: false,
                     shard: None,
-                    workload: None,
+                    workload: mixed.clone(),
                 })
             })
             .transpose()?;
@@ -64,10 +87,10 @@ impl RampPlan {
                 streams: 1,
                 retry_idle_close: !args.load.no_retry,
             },
-            slos: parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?,
+            slos: scoped_slos(parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?, mixed.as_ref())?,
             abort_on_fail: false,
             shard: None,
-            workload: None,
+            workload: mixed.clone(),
         };
         let compare = window_comparison(
             super::compare::tolerances(&args.tolerances)
@@ -120,7 +143,7 @@ impl RampPlan {
                     .into(),
             ));
         }
-        let direct = direct(args, &sample, compare, env)?;
+        let direct = direct(args, &sample, compare, &mix, env)?;
         let plan = RampPlan {
             pre,
             direct,
@@ -153,20 +176,33 @@ pub fn window_comparison(tolerances: crate::compare::Tolerances) -> crate::compa
 }
 
 /// `--canary URL` and `--baseline URL`: the window's sample aimed at each release.
+type Mix<'a> = &'a dyn Fn(&str) -> Result<Option<(Target, Workload)>, ConfigError>;
+
 fn direct(
     args: &RampArgs,
     sample: &StressPlan,
     compare: crate::compare::Settings,
+    mix: Mix,
     env: Env,
 ) -> Result<Option<Direct>, ConfigError> {
     let Some(canary) = args.canary.as_deref() else {
         return Ok(None);
     };
+    // The same requests, on this release's origin.
     let aimed = |url: &str| -> Result<StressPlan, ConfigError> {
-        let (target, template, _) = request(url, &args.request, &args.client, env)?;
+        let (mut target, mut template, _) = request(url, &args.request, &args.client, env)?;
+        let workload = match mix(url)? {
+            Some((origin, w)) => {
+                target = origin;
+                template = w.requests.template(0).clone();
+                Some(w)
+            }
+            None => None,
+        };
         Ok(StressPlan {
             target,
             template,
+            workload,
             ..sample.clone()
         })
     };
@@ -357,17 +393,36 @@ pub fn resumed_args(state: &RampState, given: &RampArgs) -> Result<RampArgs, Str
 /// hold enough samples for a percentile SLO (those windows would be inconclusive).
 fn sample_warnings(plan: &RampPlan) -> Vec<String> {
     let rate = plan.sample.load.rate.unwrap_or(0.0);
-    let per_window = (rate * plan.interval.as_secs_f64()).floor() as u64;
+    let per_window = rate * plan.interval.as_secs_f64();
+    // A scoped SLO sees its request's share of the window.
+    let share = |slo: &crate::slo::Slo| -> f64 {
+        let (Some(name), Some(w)) = (slo.scope.as_deref(), plan.sample.workload.as_ref()) else {
+            return 1.0;
+        };
+        let names = w.requests.names();
+        let shares = w.requests.shares();
+        names
+            .iter()
+            .position(|n| n == name)
+            .map_or(1.0, |i| shares[i])
+    };
     let mut warnings: Vec<String> = plan.sample
         .slos
         .iter()
-        .filter_map(|slo| match slo.metric {
-            Metric::Percentile(pct) if samples_needed(pct / 100.0) > per_window => Some(format!(
-                "--window-rate {rate} × --interval {} gives {per_window} requests per window; {slo} needs {}: raise one of them, or those windows will be inconclusive",
-                humantime::format_duration(plan.interval),
-                samples_needed(pct / 100.0)
-            )),
-            _ => None,
+        .filter_map(|slo| {
+            let n = (per_window * share(slo)).floor() as u64;
+            match slo.metric {
+                Metric::Percentile(pct) if samples_needed(pct / 100.0) > n => Some(format!(
+                    "--window-rate {rate} × --interval {} gives {n} {} per window; {slo} needs {}: raise one of them, or those windows will be inconclusive",
+                    humantime::format_duration(plan.interval),
+                    match slo.scope.as_deref() {
+                        Some(name) => format!("'{name}' requests"),
+                        None => "requests".into(),
+                    },
+                    samples_needed(pct / 100.0)
+                )),
+                _ => None,
+            }
         })
         .collect();
     // The comparison needs whole seconds of both sides: a step's first windows are

@@ -46,31 +46,10 @@ impl StressPlan {
         if let Some((.., at)) = workload.as_ref().and_then(|w| w.spent_at.as_ref()) {
             load.requests = Some(load.requests.map_or(*at, |n| n.min(*at)));
         }
-        let mut slos = parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?;
-        if let Some(w) = &workload {
-            slos.extend(w.slos.iter().cloned());
-        }
-        if let Some(name) = slos
-            .iter()
-            .filter_map(|s| s.scope.as_deref())
-            .find(|n| !workload.as_ref().is_some_and(|w| w.has(n)))
-        {
-            return Err(ConfigError::Invalid(format!(
-                "--slo '{name}: ...': no request is named '{name}'{}",
-                match &workload {
-                    Some(w) => format!(
-                        " in {} (it has {})",
-                        w.file,
-                        w.described
-                            .iter()
-                            .map(|d| d.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None => " (a scoped SLO judges one request of a --workload)".into(),
-                }
-            )));
-        }
+        let slos = scoped_slos(
+            parse_slos(&args.slos, &DEFAULT_STRESS_SLOS)?,
+            workload.as_ref(),
+        )?;
         let start_at = match args.start_at.as_deref() {
             Some(spec) => Some(parse_start_at(spec, SystemTime::now())?),
             None => None,
@@ -190,10 +169,42 @@ pub fn parse_start_at(spec: &str, now: SystemTime) -> Result<SystemTime, ConfigE
     })
 }
 
+/// The SLOs with the workload's own added, every `NAME: ...` naming one of its requests.
+pub fn scoped_slos(
+    mut slos: Vec<crate::slo::Slo>,
+    workload: Option<&crate::workload::Workload>,
+) -> Result<Vec<crate::slo::Slo>, ConfigError> {
+    if let Some(w) = workload {
+        slos.extend(w.slos.iter().cloned());
+    }
+    if let Some(name) = slos
+        .iter()
+        .filter_map(|s| s.scope.as_deref())
+        .find(|n| !workload.is_some_and(|w| w.has(n)))
+    {
+        return Err(ConfigError::Invalid(format!(
+            "--slo '{name}: ...': no request is named '{name}'{}",
+            match workload {
+                Some(w) => format!(
+                    " in {} (it has {})",
+                    w.file,
+                    w.described
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => " (a scoped SLO judges one request of a --workload)".into(),
+            }
+        )));
+    }
+    Ok(slos)
+}
+
 /// `--workload FILE`: the mix on the positional URL's origin (else the file's base),
 /// with the command line's -H and --token on every request. -X and --body describe
 /// one request: with a workload they belong in its file.
-fn workload(
+pub fn workload(
     path: &std::path::Path,
     url: Option<&str>,
     args: &RequestArgs,

@@ -246,7 +246,7 @@ async fn load_sample(
     let connector = Connector::new(&plan.target, &plan.client)
         .await
         .map_err(|e| e.to_string())?;
-    let handle = load::start(plan.load.clone(), plan.template.clone(), connector, None);
+    let handle = load::start(plan.load.clone(), plan.requests(), connector, None);
     Ok(handle
         .run_until(Duration::from_millis(100), cancel, |_| {})
         .await)
