@@ -73,6 +73,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Render a saved result as one self-contained HTML page (and JUnit), offline.
     Report(ReportArgs),
+    /// Turn vegeta targets, a HAR recording or an access log into a --workload file.
+    #[command(subcommand)]
+    Workload(WorkloadAction),
     /// Ping a health endpoint: health contract on every sample, p95 SLO.
     Canary(CanaryArgs),
     /// Request checks against a base URL: the five Stage 3 checks, or a TOML checks file.
@@ -102,6 +105,63 @@ pub enum Command {
     golive man > golive.1 && man ./golive.1\n  \
     golive man --dir /usr/local/share/man/man1   # golive.1 and golive-stress.1, golive-ramp.1, …")]
     Man(ManArgs),
+}
+
+/// `golive workload`: importers.
+#[derive(Subcommand, Debug, Clone)]
+pub enum WorkloadAction {
+    /// vegeta's targets (the http format, or JSON lines); identical targets become one
+    /// request weighted by their count.
+    #[command(
+        after_help = "Example:\n  golive workload from-vegeta targets.txt -o mix.toml && golive stress --workload mix.toml"
+    )]
+    FromVegeta(ImportArgs),
+    /// A HAR recording (browser dev tools, a proxy); weights from how often each request
+    /// was seen, static assets left out, credentials turned into ${...} placeholders.
+    #[command(
+        after_help = "Example:\n  golive workload from-har checkout.har -o mix.toml   # then set the variables it names"
+    )]
+    FromHar(HarArgs),
+    /// An access log (common or combined log format); weights by method and path.
+    #[command(
+        after_help = "Example:\n  golive workload from-log access.log --base https://staging.example.com -o mix.toml"
+    )]
+    FromLog(LogArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The file to read.
+    pub file: PathBuf,
+
+    /// Write the workload here instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Keep the N most frequent distinct requests.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub top: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HarArgs {
+    #[command(flatten)]
+    pub import: ImportArgs,
+
+    /// Keep scripts, styles, images and fonts.
+    #[arg(long)]
+    pub keep_static: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub import: ImportArgs,
+
+    /// The origin the log's paths were served on (its base; else give the URL when the
+    /// workload runs).
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -408,3 +408,97 @@ fn a_ramp_sends_the_mix_in_its_pre_gate_and_windows_and_rolls_back_on_one_reques
         "the window failed on the slow request's SLO: {timeline}"
     );
 }
+
+/// Imports a checked-in sample and returns the workload's text.
+fn import(dir: &Path, how: &[&str], sample: &str) -> (String, String) {
+    let out = dir.join(format!("{sample}.toml"));
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/workload")
+        .join(sample);
+    let mut args = vec!["workload"];
+    args.extend_from_slice(how);
+    args.extend([fixture.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    (std::fs::read_to_string(&out).unwrap(), r.stderr)
+}
+
+#[test]
+fn each_importer_turns_its_sample_into_a_workload_that_runs() {
+    let server = Counting::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let (vegeta, _) = import(dir.path(), &["from-vegeta"], "targets.txt");
+    let (har, said) = import(dir.path(), &["from-har"], "checkout.har");
+    let (log, _) = import(dir.path(), &["from-log"], "access.log");
+    // The recorded bearer token and session cookie are never written; the note says
+    // which variables to set.
+    assert!(
+        !har.contains("fake-recorded-token") && !har.contains("fake-session"),
+        "{har}"
+    );
+    assert!(
+        har.contains("Authorization = \"${AUTHORIZATION}\""),
+        "{har}"
+    );
+    assert!(said.contains("set AUTHORIZATION, COOKIE"), "{said}");
+    assert!(said.contains("3 static assets"), "{said}");
+    assert!(log.contains("path = \"/items/${rand_int(1,"), "{log}");
+
+    for (name, text, expected) in [
+        (
+            "vegeta",
+            &vegeta,
+            vec![("/items", 2), ("/items/7", 1), ("/orders", 1)],
+        ),
+        (
+            "har",
+            &har,
+            vec![("/items", 2), ("/items/7", 1), ("/orders", 1)],
+        ),
+    ] {
+        server.reset();
+        let file = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let mut cmd = golive();
+        cmd.args([
+            "stress",
+            &server.server.url(""),
+            "--workload",
+            file.to_str().unwrap(),
+        ])
+        .args([
+            "-n",
+            "40",
+            "-c",
+            "2",
+            "--no-progress",
+            "--json",
+            out.to_str().unwrap(),
+        ])
+        .env("AUTHORIZATION", "Bearer test")
+        .env("COOKIE", "session=test");
+        let r = run_with(cmd, Duration::from_secs(30));
+        assert_eq!(r.code, 0, "{name}: {}{}", r.stdout, r.stderr);
+        let seen = server.seen();
+        let want: BTreeMap<String, u64> = expected
+            .into_iter()
+            .map(|(p, w)| (p.to_string(), w * 10))
+            .collect();
+        assert_eq!(seen, want, "{name}: weights from the recording");
+    }
+
+    server.reset();
+    let file = dir.path().join("log.toml");
+    std::fs::write(&file, &log).unwrap();
+    let r = stress(
+        &file,
+        &out,
+        &[&server.server.url(""), "-n", "99", "-c", "2"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let seen = server.seen();
+    assert_eq!(seen.get("/items"), Some(&62), "{seen:?}");
+    assert_eq!(seen.get("/orders"), Some(&9), "{seen:?}");
+    assert_eq!(seen.values().sum::<u64>(), 99, "{seen:?}");
+}

@@ -20,6 +20,7 @@ pub mod smoke;
 pub mod stage3;
 pub mod stage4;
 pub mod stress;
+pub mod workload;
 
 use clap::CommandFactory;
 
@@ -42,6 +43,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Ramp(args) => ramp::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Workload(action) => workload::run(&action),
         Command::Report(args) => report::run(&args),
         Command::Canary(args) => canary::run(&args),
         Command::Stage4(args) => stage4::run(&args),

@@ -6,6 +6,7 @@
 mod feeder;
 mod file;
 mod fill;
+pub mod import;
 
 use std::collections::BTreeMap;
 
