@@ -296,6 +296,7 @@ fn stress(out: &mut String, r: &StressReport) {
             );
         }
         out.push_str("</tbody></table></div>\n");
+        endpoint_curves(out, r);
     }
     let h = &res.histograms;
     let decoded = (
@@ -599,6 +600,48 @@ fn versus_points(windows: &[crate::ramp::window::WindowRecord]) -> Vec<charts::V
             })
         })
         .collect()
+}
+
+/// A workload's requests, each its own percentile curve on one chart.
+fn endpoint_curves(out: &mut String, r: &StressReport) {
+    const COLORS: [plotters::style::RGBColor; 6] = [
+        charts::BLUE,
+        charts::ORANGE,
+        charts::GREEN,
+        charts::VERMILLION,
+        charts::SKY,
+        charts::PURPLE,
+    ];
+    let decoded: Vec<(&str, crate::measure::Hist)> = r
+        .body
+        .results
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.name.as_str(),
+                decode_hist(&e.results.histograms.success).ok()?,
+            ))
+        })
+        .filter(|(_, h)| !h.is_empty())
+        .take(COLORS.len())
+        .collect();
+    if decoded.is_empty() {
+        return;
+    }
+    let lines: Vec<_> = decoded
+        .iter()
+        .zip(COLORS)
+        .map(|((name, h), c)| (*name, h, c))
+        .collect();
+    let more = r.body.results.endpoints.len().saturating_sub(COLORS.len());
+    let caption = if more > 0 {
+        format!("Latency by percentile of each request (the first {} of the workload; {more} more in the table), from their own histograms.", COLORS.len())
+    } else {
+        "Latency by percentile of each request of the workload, from their own histograms."
+            .to_string()
+    };
+    figure(out, &charts::spectrum(&lines), &caption);
 }
 
 fn ramp(out: &mut String, r: &RampReport) {

@@ -232,8 +232,25 @@ pub fn view(r: &StressReport) -> StressView<'_> {
         ),
     ));
 
+    let request = match &s.workload {
+        Some(w) => row(
+            "workload",
+            format!(
+                "{} on {}: {} (seed {})",
+                w.file,
+                s.url,
+                w.requests
+                    .iter()
+                    .map(|d| format!("{} ×{}", d.name, d.weight))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                w.seed
+            ),
+        ),
+        None => row("request", format!("{} {}", s.method, s.url)),
+    };
     let settings = vec![
-        row("request", format!("{} {}", s.method, s.url)),
+        request,
         row("model", model),
         row(
             "connections",

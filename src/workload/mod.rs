@@ -185,7 +185,12 @@ impl Workload {
             described.push(Described {
                 name: r.entry.name.clone(),
                 method: template.method().to_string(),
-                path: target.path_and_query.to_string(),
+                // As written: the placeholders show what varies.
+                path: r
+                    .entry
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| target.path_and_query.to_string()),
                 weight: r.entry.weight,
                 header_names: template.header_names(),
                 body_bytes: template.body_len(),
