@@ -7,6 +7,10 @@
 # generator CPU µs per request (user+sys from /usr/bin/time) and peak RSS, and
 # golive's ratio to each peer. Loopback only; every run is bounded by DURATION.
 #
+# The mix50 scenario is golive alone: a 3-request --workload with two placeholders per
+# request at CONNS connections, against c50's single URL (their CPU per request's ratio
+# is the cost of a mix).
+#
 # HTTP/2 scenarios (h2m10, h2m100: one connection with 10 or 100 streams, nginx's
 # cleartext h2 listener) compare golive --streams with h2load -m (nghttp2-client); the
 # paced scenario (rate) also runs h2load --h1 --rps.
@@ -26,7 +30,7 @@ CONNS=${CONNS:-50}            # connections for the busy scenarios
 TARGET_CPU=${TARGET_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 OUT=${OUT:-bench-out}
-SCENARIOS=${SCENARIOS:-c1 c50 rate h2m10 h2m100}
+SCENARIOS=${SCENARIOS:-c1 c50 mix50 rate h2m10 h2m100}
 PEERS=${PEERS:-wrk oha h2load}
 GOLIVE_BASE=${GOLIVE_BASE:-}
 h1=""; h2=""
@@ -71,6 +75,9 @@ http {
   server {
     listen 127.0.0.1:$PORT;
     location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+    # The mix50 workload's three requests.
+    location /items { default_type application/json; return 200 '{"items":[]}'; }
+    location /orders { default_type application/json; return 200 '{"status":"created"}'; }
   }
   # Cleartext HTTP/2 with prior knowledge, for the stream scenarios.
   server {
@@ -94,15 +101,38 @@ for _ in range(100):
 sys.exit("nginx did not come up")
 EOF
 
+MIX=$PWD/$OUT/mix.toml
+printf 'sku\nSKU-1\nSKU-2\nSKU-3\nSKU-4\n' > "$OUT/skus.csv"
+cat > "$MIX" <<'EOF'
+[[request]]
+name = "list"
+path = "/items?page=${rand_int(1,50)}&q=${rand_regex('[a-z]{6}')}"
+weight = 6
+[[request]]
+name = "item"
+path = "/items/${rand_int(1,1000)}?trace=${uuid}"
+weight = 3
+[[request]]
+name = "order"
+method = "POST"
+path = "/orders/${seq}"
+body = '{"sku": "${sku}", "qty": 1}'
+weight = 1
+[feeder.skus]
+file = "skus.csv"
+mode = "circular"
+EOF
+
 golive_bin() { if [ "$1" = golive-base ]; then echo "$GOLIVE_BASE"; else echo "$GOLIVE"; fi; }
 case " $PEERS " in *" golive-base "*) [ -x "$GOLIVE_BASE" ] || { echo "bench-peers: GOLIVE_BASE must name a golive binary" >&2; exit 2; } ;; esac
 
 run() { # tool scenario round
-  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams=""
+  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams="" mix=""
   local base=$OUT/runs/$scenario.$tool.$round
   case $scenario in
     c1) conns=1 ;;
     rate) rate=$RATE ;;
+    mix50) mix=1 ;;
     h2m*) conns=1; streams=${scenario#h2m} ;;
   esac
   local cmd
@@ -111,6 +141,12 @@ run() { # tool scenario round
       golive|golive-base) cmd=("$(golive_bin "$tool")" stress "$H2URL" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
                    --no-progress --slo errors==0 --json "$base.json") ;;
       h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$H2URL") ;;
+      *) return 0 ;;
+    esac
+  elif [ -n "$mix" ]; then
+    case $tool in
+      golive|golive-base) cmd=("$(golive_bin "$tool")" stress "http://127.0.0.1:$PORT" --workload "$MIX" -c "$conns"
+                   -d "${DURATION}s" --threads 1 --no-progress --slo errors==0 --json "$base.json") ;;
       *) return 0 ;;
     esac
   elif [ "$tool" = h2load ]; then
@@ -184,10 +220,12 @@ for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
     except Exception as e:
         print(f"  could not read {f}: {e}", file=sys.stderr)
 
-names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled", "rate": f"{rate} req/s over {conns} connections",
+names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled",
+         "mix50": f"a 3-request workload, two placeholders each, {conns} connections, unthrottled",
+         "rate": f"{rate} req/s over {conns} connections",
          "h2m10": "HTTP/2, 1 connection x 10 streams", "h2m100": "HTTP/2, 1 connection x 100 streams"}
 summary, lines = {}, []
-for scenario in [s for s in ["c1", "c50", "rate", "h2m10", "h2m100"] if any(k[0] == s for k in runs)]:
+for scenario in [s for s in ["c1", "c50", "mix50", "rate", "h2m10", "h2m100"] if any(k[0] == s for k in runs)]:
     lines.append(f"\n{names[scenario]} (medians)")
     lines.append(f"  {'tool':<12}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
     med = {}
@@ -206,6 +244,9 @@ for scenario in [s for s in ["c1", "c50", "rate", "h2m10", "h2m100"] if any(k[0]
             lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "
                          f"CPU/req x{g['cpu_us_per_req']/p['cpu_us_per_req']:.2f}  RSS x{g['rss_mb']/p['rss_mb']:.2f}")
     summary[scenario] = med
+    if scenario == "mix50" and "golive" in summary.get("c50", {}) and "golive" in med:
+        one, mix = summary["c50"]["golive"], med["golive"]
+        lines.append(f"  mix/single URL: CPU/req x{mix['cpu_us_per_req']/one['cpu_us_per_req']:.2f}  req/s x{mix['rps']/one['rps']:.2f}")
 text = "\n".join(lines)
 print(text)
 open(os.path.join(out, "summary.txt"), "w").write(text + "\n")

@@ -112,7 +112,11 @@ impl Requests {
     /// Which request ticket `index` of the plan sends.
     #[inline]
     pub fn pick(&self, index: u64) -> usize {
-        usize::from(self.cycle[(index % self.cycle.len() as u64) as usize])
+        match self.cycle.len() {
+            // One request: no division on the hot path.
+            1 => 0,
+            n => usize::from(self.cycle[(index % n as u64) as usize]),
+        }
     }
 
     #[inline]
