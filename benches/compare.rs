@@ -48,6 +48,7 @@ fn run(rng: &mut fastrand::Rng, seconds: u32, factor: f64) -> Vec<SecondStats> {
                 status_4xx: 0,
                 status_5xx: 0,
                 errors: 0,
+                successes: None,
                 p50_ms: None,
                 p99_ms: None,
                 max_ms: None,

@@ -36,6 +36,7 @@ fn measurement(n: u64, seconds: u64) -> Measurement {
                 without_lag: l,
                 status: if i % 100 == 0 { 503 } else { 200 },
                 bytes: 512,
+                ok: i % 100 != 0,
             },
         );
     }
@@ -61,6 +62,7 @@ fn record(c: &mut Criterion) {
                     without_lag: l,
                     status: 200,
                     bytes: 512,
+                    ok: true,
                 }),
             );
         })

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 
 /// A server that counts requests by path and logs each (method, target, body) in the
-/// order they arrived; `/slow` answers after 30 ms.
+/// order they arrived; `/slow` answers after 30 ms, `/gone` 404.
 struct Counting {
     server: TestServer,
     seen: Arc<Mutex<BTreeMap<String, u64>>>,
@@ -39,7 +39,7 @@ impl Counting {
                 if path == "/slow" {
                     tokio::time::sleep(Duration::from_millis(30)).await;
                 }
-                text(200, "ok")
+                text(if path == "/gone" { 404 } else { 200 }, "ok")
             }
         });
         Counting { server, seen, log }
@@ -501,4 +501,73 @@ fn each_importer_turns_its_sample_into_a_workload_that_runs() {
     assert_eq!(seen.get("/items"), Some(&62), "{seen:?}");
     assert_eq!(seen.get("/orders"), Some(&9), "{seen:?}");
     assert_eq!(seen.values().sum::<u64>(), 99, "{seen:?}");
+}
+
+#[test]
+fn expect_status_makes_a_request_s_own_successes() {
+    let server = Counting::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("expect.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "base = \"{}\"\n\
+             [[request]]\nname = \"gone\"\npath = \"/gone\"\nexpect_status = [404, 410]\n\
+             [[request]]\nname = \"created\"\nmethod = \"POST\"\npath = \"/orders\"\nexpect_status = [201]\n",
+            server.server.url("")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("r.json");
+    let r = stress(
+        &file,
+        &out,
+        &[
+            "-n",
+            "40",
+            "-c",
+            "2",
+            "--slo",
+            "gone: success>99%",
+            "--slo",
+            "created: success>99%",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let report = read_json::<serde_json::Value>(&out);
+    let results = &report["results"];
+    assert_eq!(
+        results["successes"], 20,
+        "the 404s it expected, not the 200s: {results}"
+    );
+    let rate = |name: &str| {
+        results["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()["results"]["success_rate_pct"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!((rate("gone"), rate("created")), (100.0, 0.0));
+    let outcomes: Vec<(String, String)> = report["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["slo"].as_str().unwrap().into(),
+                v["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        outcomes.contains(&("gone: success>99%".into(), "pass".into())),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&("created: success>99%".into(), "fail".into())),
+        "{outcomes:?}"
+    );
 }

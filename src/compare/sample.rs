@@ -59,7 +59,7 @@ fn decode(timeline: &[SecondStats], warmup_s: u32) -> Result<Vec<Second>, HistCo
                 index: s.second - warmup_s,
                 buckets,
                 finished: s.responses + s.errors,
-                successes: s.status_2xx + s.status_3xx,
+                successes: s.successes(),
                 status_5xx: s.status_5xx,
             })
         })
@@ -214,6 +214,7 @@ mod tests {
             status_4xx: 0,
             status_5xx: 0,
             errors,
+            successes: None,
             p50_ms: None,
             p99_ms: None,
             max_ms: None,

@@ -30,6 +30,8 @@ pub struct Requests {
     /// One cycle of the mix: which request each ticket of a cycle sends.
     cycle: Arc<[u16]>,
     fill: Option<Arc<dyn Fill>>,
+    /// Each request's `expect_status`, when it has one: its successes.
+    expect: Arc<[Option<Box<[u16]>>]>,
 }
 
 impl From<RequestTemplate> for Requests {
@@ -39,6 +41,7 @@ impl From<RequestTemplate> for Requests {
             names: Arc::from(Vec::new()),
             cycle: Arc::from(vec![0]),
             fill: None,
+            expect: Arc::from(Vec::new()),
         }
     }
 }
@@ -89,6 +92,26 @@ impl Requests {
             names: Arc::from(names),
             cycle: Arc::from(smooth_cycle(&weights)),
             fill: None,
+            expect: Arc::from(Vec::new()),
+        }
+    }
+
+    /// The same mix, each request succeeding on its `expect_status` when it has one.
+    pub fn with_expect(mut self, expect: Vec<Option<Vec<u16>>>) -> Requests {
+        self.expect = expect
+            .into_iter()
+            .map(|e| e.map(Vec::into_boxed_slice))
+            .collect();
+        self
+    }
+
+    /// Whether `status` is a success for request `which`: one it expects, or else
+    /// 2xx and 3xx.
+    #[inline]
+    pub fn is_success(&self, which: usize, status: u16) -> bool {
+        match self.expect.get(which).and_then(|e| e.as_deref()) {
+            Some(expected) => expected.contains(&status),
+            None => crate::measure::StatusClass::of(status).is_success(),
         }
     }
 

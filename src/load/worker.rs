@@ -9,7 +9,7 @@ use super::link::Link;
 use super::pacer::Pacer;
 use super::schedule::Ticket;
 use super::Shared;
-use crate::measure::{ErrorKind, Pace, Recorder, Response, StatusClass, ON_TIME};
+use crate::measure::{ErrorKind, Pace, Recorder, Response, ON_TIME};
 
 pub(super) async fn run(
     shared: &Shared,
@@ -71,6 +71,7 @@ pub(super) async fn run(
                 let latency = done - start;
                 let service = done - sent_at;
                 let golive_lag = pace.map_or(Duration::ZERO, |p| p.golive_lag);
+                let ok = shared.requests.is_success(which, x.status);
                 recorder.borrow_mut().on_response(
                     which,
                     Response {
@@ -80,9 +81,10 @@ pub(super) async fn run(
                         without_lag: latency.saturating_sub(golive_lag).max(service),
                         status: x.status,
                         bytes: x.body_bytes,
+                        ok,
                     },
                 );
-                !StatusClass::of(x.status).is_success()
+                !ok
             }
             Err(kind) => {
                 recorder.borrow_mut().on_error(which, done, kind);

@@ -39,6 +39,8 @@ pub struct Response {
     pub without_lag: Duration,
     pub status: u16,
     pub bytes: u64,
+    /// A success: 2xx or 3xx, or a status the request expects (`expect_status`).
+    pub ok: bool,
 }
 
 /// One thread's record of a run.
@@ -55,6 +57,7 @@ pub struct Recorder {
     status: Box<[u64; STATUS_SLOTS]>,
     errors: [u64; ErrorKind::COUNT],
     bytes: u64,
+    successes: u64,
     connections_opened: u64,
     retried: u64,
     schedule: ScheduleCounters,
@@ -98,6 +101,7 @@ impl Recorder {
             status: Box::new([0; STATUS_SLOTS]),
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
+            successes: 0,
             connections_opened: 0,
             retried: 0,
             schedule: ScheduleCounters::default(),
@@ -165,21 +169,22 @@ impl Recorder {
         self.status[(r.status as usize).min(STATUS_SLOTS - 1)] += 1;
         self.bytes += r.bytes;
         self.local.responses += 1;
-        if class.is_success() {
+        self.local.status_5xx += (class == StatusClass::ServerError) as u64;
+        if r.ok {
+            self.successes += 1;
             self.success.saturating_record(latency_us);
             self.service.saturating_record(micros(r.service));
             self.without_lag.saturating_record(micros(r.without_lag));
         } else {
             self.failure.saturating_record(latency_us);
             self.local.failures += 1;
-            self.local.status_5xx += (class == StatusClass::ServerError) as u64;
         }
         if let Some(live) = &self.live {
             live.record_latency(latency_us);
             live.publish(&self.local);
         }
         let second = self.second(r.done);
-        self.timeline.response(second, r.status, latency_us);
+        self.timeline.response(second, r.status, latency_us, r.ok);
     }
 
     #[inline]
@@ -221,6 +226,7 @@ impl Recorder {
             status,
             errors: self.errors,
             bytes: self.bytes,
+            successes: self.successes,
             connections_opened: self.connections_opened,
             retried_idle_close: self.retried,
             schedule: self.schedule,

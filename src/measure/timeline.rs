@@ -22,6 +22,10 @@ pub struct SecondStats {
     pub status_5xx: u64,
     /// Transport errors (no response) that ended in this second.
     pub errors: u64,
+    /// Responses that succeeded, when that is not their 2xx and 3xx (a workload's
+    /// `expect_status`); absent when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successes: Option<u64>,
     /// Latency of successful responses finishing in this second.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
@@ -30,12 +34,20 @@ pub struct SecondStats {
     pub histogram: String,
 }
 
-/// Counts for one second, indexed 1xx..5xx then errors.
+impl SecondStats {
+    /// Responses that succeeded this second.
+    pub fn successes(&self) -> u64 {
+        self.successes.unwrap_or(self.status_2xx + self.status_3xx)
+    }
+}
+
+/// Counts for one second, indexed 1xx..5xx, then errors, then successes.
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
-struct Counts([u64; 6]);
+struct Counts([u64; 7]);
 
 impl Counts {
     const ERRORS: usize = 5;
+    const SUCCESSES: usize = 6;
 
     fn add(&mut self, other: &Counts) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
@@ -116,11 +128,11 @@ impl Timeline {
 
     /// Records a response finishing `second` seconds into the run.
     #[inline]
-    pub fn response(&mut self, second: u32, status: u16, latency_us: u64) {
+    pub fn response(&mut self, second: u32, status: u16, latency_us: u64, ok: bool) {
         self.roll_to(second);
-        let class = StatusClass::of(status);
-        self.current_counts.0[class_index(class)] += 1;
-        if class.is_success() {
+        self.current_counts.0[class_index(StatusClass::of(status))] += 1;
+        if ok {
+            self.current_counts.0[Counts::SUCCESSES] += 1;
             self.current_hist.saturating_record(latency_us.max(1));
         }
     }
@@ -172,6 +184,8 @@ impl Timeline {
                     status_4xx: c[3],
                     status_5xx: c[4],
                     errors: c[Counts::ERRORS],
+                    successes: (c[Counts::SUCCESSES] != c[1] + c[2])
+                        .then_some(c[Counts::SUCCESSES]),
                     p50_ms: q(0.5),
                     p99_ms: q(0.99),
                     max_ms: (!h.is_empty()).then(|| us_to_ms(h.max())),
@@ -197,6 +211,7 @@ impl Timeline {
                 s.status_4xx,
                 s.status_5xx,
                 s.errors,
+                s.successes(),
             ]);
             t.done.insert(
                 s.second,

@@ -128,6 +128,7 @@ mod tests {
             status_4xx: 0,
             status_5xx: five_xx,
             errors: 0,
+            successes: None,
             p50_ms: Some(1.0),
             p99_ms: Some(max_ms),
             max_ms: Some(max_ms),

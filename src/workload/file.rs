@@ -38,6 +38,8 @@ pub struct RequestEntry {
     /// SLOs of this request alone, e.g. ["p99<300ms", "5xx==0"].
     #[serde(default)]
     pub slo: Vec<String>,
+    /// The statuses that are this request's successes (default: 2xx and 3xx).
+    pub expect_status: Option<Vec<u16>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -127,6 +129,16 @@ pub fn parse(path: &str, text: &str) -> Result<WorkloadFile, WorkloadError> {
         }
         crate::http::target::path_or_url(entry.path.as_deref(), entry.url.as_deref())
             .map_err(|why| at(line, format!("request '{name}': {why}")))?;
+        if entry
+            .expect_status
+            .as_ref()
+            .is_some_and(|e| e.is_empty() || e.iter().any(|s| !(100..=599).contains(s)))
+        {
+            return Err(at(
+                line,
+                format!("request '{name}': expect_status needs status codes between 100 and 599"),
+            ));
+        }
         if entry.body.is_some() && entry.body_file.is_some() {
             return Err(at(
                 line,

@@ -160,11 +160,11 @@ impl Pattern {
         })
     }
 
-    fn write(&self, out: &mut Vec<u8>, draw: &mut Draw, in_path: bool) {
+    fn write(&self, out: &mut Vec<u8>, draw: &mut Draw, at: Where) {
         for part in &self.parts {
             match part {
                 Part::Lit(b) => out.extend_from_slice(b),
-                Part::Gen(g) => draw.value(g, out, in_path),
+                Part::Gen(g) => draw.value(g, out, at),
             }
         }
     }
@@ -250,7 +250,7 @@ fn mix(mut x: u64) -> u64 {
 }
 
 impl Draw<'_> {
-    fn value(&mut self, g: &Gen, out: &mut Vec<u8>, in_path: bool) {
+    fn value(&mut self, g: &Gen, out: &mut Vec<u8>, at: Where) {
         match g {
             Gen::Seq => out.extend_from_slice(itoa::Buffer::new().format(self.index).as_bytes()),
             Gen::Uuid => {
@@ -266,31 +266,48 @@ impl Draw<'_> {
             }
             Gen::RandRegex(re) => {
                 let s: String = re.sample(&mut self.rng);
-                push_value(out, &s, in_path);
+                push_value(out, &s, at);
             }
             Gen::Column { feeder, column } => {
                 let f = &self.fill.feeders[*feeder];
                 let ordinal = self.fill.ordinal(*feeder, self.index);
                 let draw = mix(self.fill.seed ^ mix(self.index) ^ (*feeder as u64));
                 if let Some(row) = f.row(ordinal, draw) {
-                    push_value(out, &row[*column], in_path);
+                    push_value(out, &row[*column], at);
                 }
             }
         }
     }
 }
 
+/// Where a value goes, which decides how it is written.
+#[derive(Clone, Copy)]
+pub enum Where {
+    Path,
+    Header,
+    Body,
+}
+
 /// A value in a path is percent-encoded where the request-target could not carry it
-/// (spaces, quotes, braces, controls); in a body it goes as it is.
-fn push_value(out: &mut Vec<u8>, v: &str, in_path: bool) {
-    if in_path {
-        let _ = write!(
-            out,
-            "{}",
-            percent_encoding::utf8_percent_encode(v, NOT_IN_PATH)
-        );
-    } else {
-        out.extend_from_slice(v.as_bytes());
+/// (spaces, quotes, braces, controls); in a header, a line break or NUL becomes a space
+/// (a value could otherwise end the header); in a body it goes as it is.
+fn push_value(out: &mut Vec<u8>, v: &str, at: Where) {
+    match at {
+        Where::Path => {
+            let _ = write!(
+                out,
+                "{}",
+                percent_encoding::utf8_percent_encode(v, NOT_IN_PATH)
+            );
+        }
+        Where::Header => out.extend(v.bytes().map(|b| {
+            if matches!(b, b'\r' | b'\n' | 0) {
+                b' '
+            } else {
+                b
+            }
+        })),
+        Where::Body => out.extend_from_slice(v.as_bytes()),
     }
 }
 
@@ -303,8 +320,11 @@ pub struct Dynamic {
     pub http2: bool,
     pub path: Pattern,
     pub body: Pattern,
-    /// The template's headers (Host, User-Agent, Content-Type, the user's).
+    /// The template's headers (Host, User-Agent, Content-Type, the user's) that do not
+    /// change per send.
     pub headers: HeaderMap,
+    /// Headers whose values have placeholders.
+    pub varying: Vec<(http::HeaderName, Pattern)>,
 }
 
 /// Fills a workload's requests per send (the engine's [`crate::load::Fill`]).
@@ -392,12 +412,22 @@ impl Filler {
         }
     }
 
-    fn path_and_body(&self, d: &Dynamic, index: u64) -> (Vec<u8>, Vec<u8>) {
+    /// Path, body and varying header values, drawn in that order (as `http1` does).
+    fn parts(&self, d: &Dynamic, index: u64) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
         let mut draw = self.draw(index);
         let (mut path, mut body) = (Vec::new(), Vec::new());
-        d.path.write(&mut path, &mut draw, true);
-        d.body.write(&mut body, &mut draw, false);
-        (path, body)
+        d.path.write(&mut path, &mut draw, Where::Path);
+        d.body.write(&mut body, &mut draw, Where::Body);
+        let headers = d
+            .varying
+            .iter()
+            .map(|(_, p)| {
+                let mut v = Vec::new();
+                p.write(&mut v, &mut draw, Where::Header);
+                v
+            })
+            .collect();
+        (path, body, headers)
     }
 }
 
@@ -416,9 +446,9 @@ impl crate::load::Fill for Filler {
         // written first to know its length, then the head after it, and the two turned
         // round (no second buffer).
         let mut path = std::mem::take(out);
-        d.path.write(&mut path, &mut draw, true);
+        d.path.write(&mut path, &mut draw, Where::Path);
         let path_len = path.len();
-        d.body.write(&mut path, &mut draw, false);
+        d.body.write(&mut path, &mut draw, Where::Body);
         let body_len = path.len() - path_len;
         let mut buf = path;
         buf.extend_from_slice(d.method.as_str().as_bytes());
@@ -426,6 +456,12 @@ impl crate::load::Fill for Filler {
         buf.extend_from_within(..path_len);
         buf.extend_from_slice(b" HTTP/1.1\r\n");
         crate::http::encode_headers(&d.headers, &mut buf);
+        for (name, value) in &d.varying {
+            buf.extend_from_slice(name.as_str().as_bytes());
+            buf.extend_from_slice(b": ");
+            value.write(&mut buf, &mut draw, Where::Header);
+            buf.extend_from_slice(b"\r\n");
+        }
         if body_len > 0 || crate::http::body_expects_length(&d.method) {
             let _ = write!(buf, "content-length: {body_len}\r\n");
         }
@@ -440,7 +476,7 @@ impl crate::load::Fill for Filler {
         let d = self.requests[which]
             .as_ref()
             .expect("only varying requests are filled");
-        let (path, body) = self.path_and_body(d, index);
+        let (path, body, values) = self.parts(d, index);
         let path = String::from_utf8_lossy(&path);
         let uri = if d.http2 {
             format!("{}{path}", d.origin)
@@ -452,6 +488,11 @@ impl crate::load::Fill for Filler {
         // A filled path is percent-encoded where it must be: it parses.
         *req.uri_mut() = uri.parse().unwrap_or_else(|_| http::Uri::from_static("/"));
         *req.headers_mut() = d.headers.clone();
+        for ((name, _), value) in d.varying.iter().zip(values) {
+            if let Ok(v) = http::HeaderValue::from_bytes(&value) {
+                req.headers_mut().append(name.clone(), v);
+            }
+        }
         req
     }
 }
@@ -502,6 +543,10 @@ mod tests {
             path: Pattern::parse("/w/${word}", &n).unwrap(),
             body: Pattern::parse("{\"w\": \"${word}\", \"n\": ${seq}}", &n).unwrap(),
             headers,
+            varying: vec![(
+                http::HeaderName::from_static("x-word"),
+                Pattern::parse("${word}!", &n).unwrap(),
+            )],
         };
         let filler = Filler::new(vec![Some(d)], feeders.to_vec(), 1, &[0]);
         let mut out = Vec::new();
@@ -509,7 +554,7 @@ mod tests {
         let text = String::from_utf8(out.clone()).unwrap();
         assert_eq!(
             text,
-            "POST /w/a%20b HTTP/1.1\r\nhost: h\r\ncontent-length: 20\r\n\r\n{\"w\": \"a b\", \"n\": 0}"
+            "POST /w/a%20b HTTP/1.1\r\nhost: h\r\nx-word: a b!\r\ncontent-length: 20\r\n\r\n{\"w\": \"a b\", \"n\": 0}"
         );
         filler.http1(0, 1, &mut out);
         assert!(String::from_utf8(out)
@@ -517,5 +562,6 @@ mod tests {
             .starts_with("POST /w/%C3%A7%C3%A9 "));
         let req = filler.request(0, 0);
         assert_eq!(req.uri(), "/w/a%20b");
+        assert_eq!(req.headers()["x-word"], "a b!");
     }
 }

@@ -33,6 +33,9 @@ pub struct Described {
     pub weight: u32,
     pub header_names: Vec<String>,
     pub body_bytes: usize,
+    /// Its successes, when not 2xx and 3xx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<Vec<u16>>,
 }
 
 /// A workload ready to run: the mix the engine sends, what each request is, and the
@@ -134,10 +137,26 @@ impl Workload {
             let method = Method::from_bytes(r.entry.method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| at(line, format!("invalid method '{}'", r.entry.method)))?;
             let mut headers = Vec::new();
-            for (name, value) in parsed.headers.iter().chain(&r.entry.headers) {
-                let h = crate::http::parse_header(&format!("{name}: {value}"), env)
-                    .map_err(|e| at(line, format!("request '{}': {e}", r.entry.name)))?;
-                headers.push(h);
+            let mut varying = Vec::new();
+            // The file's defaults, each replaced by a request's own of the same name.
+            let own = |n: &str| r.entry.headers.keys().any(|k| k.eq_ignore_ascii_case(n));
+            let given = parsed
+                .headers
+                .iter()
+                .filter(|(n, _)| !own(n))
+                .chain(&r.entry.headers);
+            for (name, value) in given {
+                let bad = |why: &str| said(format!("header '{name}': {why}"));
+                let header = HeaderName::from_bytes(name.trim().as_bytes())
+                    .map_err(|_| bad("not a header name"))?;
+                let pattern = fill::Pattern::parse(value, &names).map_err(|e| bad(&e))?;
+                // The value may hold a secret: errors name the header only.
+                let sample = HeaderValue::from_str(&pattern.sample("0"))
+                    .map_err(|_| bad("holds characters not allowed in a header"))?;
+                if pattern.varies() {
+                    varying.push((header.clone(), pattern));
+                }
+                headers.push((header, sample));
             }
             headers.extend(extra.iter().cloned());
             let body_text = match (&r.entry.body, &r.entry.body_file) {
@@ -161,7 +180,9 @@ impl Workload {
                 slos.push(Slo::parse(&scoped).map_err(|e| at(line, e.to_string()))?);
             }
             let template = RequestTemplate::new(&target, method, headers, body, http2);
-            let varies = body_pattern.varies() || path_pattern.as_ref().is_some_and(|p| p.varies());
+            let varies = body_pattern.varies()
+                || path_pattern.as_ref().is_some_and(|p| p.varies())
+                || !varying.is_empty();
             dynamic.push(varies.then(|| fill::Dynamic {
                 method: template.method().clone(),
                 origin: format!(
@@ -180,7 +201,14 @@ impl Workload {
                     None => fill::Pattern::literal(target.path_and_query.as_str()),
                 },
                 body: body_pattern,
-                headers: template.headers().clone(),
+                headers: {
+                    let mut h = template.headers().clone();
+                    for (name, _) in &varying {
+                        h.remove(name);
+                    }
+                    h
+                },
+                varying: std::mem::take(&mut varying),
             }));
             described.push(Described {
                 name: r.entry.name.clone(),
@@ -194,10 +222,12 @@ impl Workload {
                 weight: r.entry.weight,
                 header_names: template.header_names(),
                 body_bytes: template.body_len(),
+                expect_status: r.entry.expect_status.clone(),
             });
             named.push((r.entry.name.clone(), template, r.entry.weight));
         }
-        let mut requests = Requests::mix(named);
+        let mut requests = Requests::mix(named)
+            .with_expect(described.iter().map(|d| d.expect_status.clone()).collect());
         let filler = fill::Filler::new(dynamic, feeders, seed, requests.cycle());
         let spent_at = filler.spent_at();
         if requests
@@ -230,8 +260,14 @@ impl Workload {
             .iter()
             .map(|d| {
                 format!(
-                    "{} {} {} w={} h={:?} b={}",
-                    d.name, d.method, d.path, d.weight, d.header_names, d.body_bytes
+                    "{} {} {} w={} h={:?} b={} e={:?}",
+                    d.name,
+                    d.method,
+                    d.path,
+                    d.weight,
+                    d.header_names,
+                    d.body_bytes,
+                    d.expect_status
                 )
             })
             .collect::<Vec<_>>()
