@@ -503,6 +503,12 @@ pub struct LoadArgs {
     #[arg(long, short = 'q', short_alias = 'R', value_parser = parse_rate, allow_hyphen_values = true)]
     pub rate: Option<f64>,
 
+    /// Open model with a changing rate: RATE:DURATION,... each stage moving the rate
+    /// linearly from the previous stage's (0 at the start) to its own, e.g.
+    /// 500:1m,500:5m,0:30s (up for a minute, hold five, down); one exact schedule.
+    #[arg(long, value_name = "RATE:DURATION,...", conflicts_with_all = ["rate", "duration", "requests"])]
+    pub stages: Option<String>,
+
     /// Per-request timeout, send to last body byte (e.g. 300ms, 5s).
     #[arg(long, value_parser = parse_duration, default_value = "10s", allow_hyphen_values = true)]
     pub timeout: Duration,
@@ -691,6 +697,15 @@ pub struct ServeArgs {
     /// Added latency per request (e.g. 5ms).
     #[arg(long, value_parser = parse_duration_or_zero, default_value = "0s")]
     pub latency: Duration,
+
+    /// A known capacity: N workers, each request taking one for --service-time
+    /// (queueing when all are busy), so it serves at most N / service time per second.
+    #[arg(long, value_name = "N", requires = "service_time", value_parser = clap::value_parser!(u32).range(1..))]
+    pub workers: Option<u32>,
+
+    /// With --workers: how long each request takes its worker (e.g. 2ms).
+    #[arg(long, value_parser = parse_duration, requires = "workers")]
+    pub service_time: Option<Duration>,
 
     /// Fraction of requests answered 500 (deterministic: 0.1 is exactly 1 in 10).
     #[arg(long, value_parser = parse_fraction, default_value_t = 0.0)]

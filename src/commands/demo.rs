@@ -77,6 +77,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         start_at: None,
         streams: 1,
         retry_idle_close: true,
+        stages: None,
     };
     let compare_load = closed.clone();
     let open = LoadPlan {
@@ -298,6 +299,7 @@ fn ramp_plan(url: &str) -> RampPlan {
         start_at: None,
         streams: 1,
         retry_idle_close: true,
+        stages: None,
     };
     let slos = |exprs: &[&str]| -> Vec<Slo> {
         exprs

@@ -86,6 +86,7 @@ impl RampPlan {
                 start_at: None,
                 streams: 1,
                 retry_idle_close: !args.load.no_retry,
+                stages: None,
             },
             slos: scoped_slos(parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?, mixed.as_ref())?,
             abort_on_fail: false,
@@ -239,6 +240,7 @@ impl RampPlan {
             shard: Shard::default(),
             start_at: None,
             retry_idle_close: true,
+            stages: None,
         };
         Ok(RampPlan {
             pre: None,

@@ -16,6 +16,13 @@ impl ServeOptions {
             signing_secret: env("STRIPE_SIGNING_SECRET")
                 .filter(|s| !s.is_empty())
                 .map(String::into_bytes),
+            capacity: args
+                .workers
+                .zip(args.service_time)
+                .map(|(workers, service_time)| crate::serve::Capacity {
+                    workers,
+                    service_time,
+                }),
             admin_token: args.admin.then(|| {
                 env("GOLIVE_ADMIN_TOKEN")
                     .filter(|t| !t.is_empty())

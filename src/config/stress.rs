@@ -93,7 +93,12 @@ impl StressPlan {
                 ) + &workload
                         .as_ref()
                         .map(|w| format!("\nworkload:\n{}", w.identity()))
-                        .unwrap_or_default()),
+                        .unwrap_or_default()
+                        + &load
+                            .stages
+                            .as_ref()
+                            .map(|p| format!("\nstages={:?}", p.stages))
+                            .unwrap_or_default()),
                 );
                 load.concurrency = s.share(u64::from(load.concurrency)) as u32;
                 load.shard = s;
@@ -294,7 +299,18 @@ fn read_body(args: &RequestArgs) -> Result<Bytes, ConfigError> {
 }
 
 pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
+    let stages = match args.stages.as_deref() {
+        Some(spec) => Some(std::sync::Arc::new(crate::load::Profile::new(
+            crate::load::parse_stages(spec)
+                .map_err(|e| ConfigError::Invalid(format!("--stages {e}")))?,
+        ))),
+        None => None,
+    };
     let (requests, duration) = match (args.requests, args.duration, args.rate) {
+        _ if stages.is_some() => {
+            let p = stages.as_deref().expect("checked");
+            (Some(p.requests()), Some(p.length()))
+        }
         (None, None, None) => (Some(DEFAULT_REQUESTS), None),
         (None, None, Some(_)) => (None, Some(DEFAULT_RATE_DURATION)),
         (n, d, _) => (n, d),
@@ -305,13 +321,14 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         threads: args.threads.unwrap_or(cores).min(args.concurrency),
         requests,
         duration,
-        rate: args.rate,
+        rate: stages.as_deref().map(|p| p.mean_rate()).or(args.rate),
         timeout: args.timeout,
         inject_lag: injected_lag(env)?,
         shard: Shard::default(),
         start_at: None,
         streams: args.streams,
         retry_idle_close: !args.no_retry,
+        stages,
     })
 }
 

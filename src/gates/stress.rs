@@ -75,6 +75,7 @@ impl StressPlan {
             shard: crate::load::Shard::default(),
             start_at: None,
             retry_idle_close: true,
+            stages: None,
         };
         StressPlan::simple_get(Target::parse(url).expect("a test URL"), load, Vec::new())
     }
@@ -148,6 +149,24 @@ pub struct RunSettings {
     /// first request's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadSettings>,
+    /// `--stages`: the open model's rate over the run (the whole plan's; `rate_rps`
+    /// is then this process's mean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<crate::load::Stage>>,
+}
+
+impl RunSettings {
+    /// `--stages`: requests this process planned in each second of the run.
+    pub fn planned_per_second(&self) -> Option<Vec<f64>> {
+        let p = crate::load::Profile::new(self.stages.clone()?);
+        let share = self.rate_rps? / p.mean_rate();
+        let seconds = p.length().as_secs_f64().ceil() as usize;
+        Some(
+            (0..seconds)
+                .map(|s| (p.planned_by(s as f64 + 1.0) - p.planned_by(s as f64)) * share)
+                .collect(),
+        )
+    }
 }
 
 /// A workload as the result records it.
@@ -374,6 +393,7 @@ pub fn settings(plan: &StressPlan) -> RunSettings {
         insecure: plan.client.insecure,
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),
+        stages: p.stages.as_ref().map(|s| s.stages.clone()),
         workload: plan.workload.as_ref().map(|w| WorkloadSettings {
             file: w.file.clone(),
             requests: w.described.clone(),

@@ -12,6 +12,7 @@
 mod control;
 mod link;
 mod pacer;
+mod profile;
 mod requests;
 mod schedule;
 mod shard;
@@ -28,6 +29,7 @@ use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
+pub use profile::{parse_stages, Profile, Stage};
 pub use requests::{smooth_cycle, Fill, Requests};
 use schedule::{Schedule, Ticket};
 pub use shard::Shard;
@@ -66,6 +68,9 @@ pub struct LoadPlan {
     /// out (no byte of a response came back), gets the request once more on a new
     /// connection, counted apart; idempotent methods only. `--no-retry`: false.
     pub retry_idle_close: bool,
+    /// `--stages`: the open model's rate changes over the run (then `rate` is its mean,
+    /// `requests` and `duration` the plan's).
+    pub stages: Option<Arc<Profile>>,
 }
 
 /// A deterministic generator stall, for tests of the verdict rules.
@@ -177,7 +182,8 @@ pub fn start(
             plan.duration.map(|d| start + d),
             plan.rate,
             plan.shard,
-        ),
+        )
+        .staged(plan.stages.clone()),
         control: Arc::new(Control::default()),
         connector,
         timeout: plan.timeout,

@@ -23,6 +23,8 @@ pub(super) struct Schedule {
     limit: Option<u64>,
     deadline: Option<Instant>,
     period_ns: Option<f64>,
+    /// `--stages`: the due times of a changing rate (then `period_ns` is unused).
+    profile: Option<std::sync::Arc<super::Profile>>,
     shard: Shard,
 }
 
@@ -40,8 +42,15 @@ impl Schedule {
             limit,
             deadline,
             period_ns: rate.map(|r| 1e9 / r),
+            profile: None,
             shard,
         }
+    }
+
+    /// Due times from a staged rate instead of a fixed one.
+    pub fn staged(mut self, profile: Option<std::sync::Arc<super::Profile>>) -> Schedule {
+        self.profile = profile;
+        self
     }
 
     #[inline]
@@ -52,6 +61,13 @@ impl Schedule {
         let i = self.shard.ticket(self.next.fetch_add(1, Ordering::Relaxed));
         if self.limit.is_some_and(|n| i >= n) {
             return None;
+        }
+        if let Some(p) = &self.profile {
+            let due = self.start + Duration::from_secs_f64(p.due(i)?);
+            return Some(Ticket {
+                index: i,
+                due: Some(due),
+            });
         }
         let due = match self.period_ns {
             None => {

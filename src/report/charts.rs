@@ -159,7 +159,12 @@ pub fn partial_last_second(seconds: &[SecondStats], wall_s: f64) -> Option<f64> 
 /// errors stacked; and the non-2xx alone on their own scale, so that 1% of 5xx is as
 /// visible as 50%. Seconds in `marked` (stalls, bursts) are shaded in every panel. A
 /// partial last second (see [`partial_last_second`]) is drawn as a rate.
-pub fn over_time(seconds: &[SecondStats], marked: &[u32], wall_s: f64) -> Svg {
+pub fn over_time(
+    seconds: &[SecondStats],
+    marked: &[u32],
+    wall_s: f64,
+    planned: Option<&[f64]>,
+) -> Svg {
     let last = seconds.last().map_or(1, |s| s.second + 1).max(1);
     let x_range = 0f64..f64::from(last);
     let marked = &spans(marked, last);
@@ -172,7 +177,13 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32], wall_s: f64) -> Svg {
     svg(720, |root| {
         let panels = root.split_evenly((4, 1));
         // Throughput and the stacked statuses share one scale and one downsampling.
-        let busiest = seconds.iter().map(finished).fold(0.0, f64::max).max(1.0) * 1.1;
+        let busiest = seconds
+            .iter()
+            .map(finished)
+            .chain(planned.into_iter().flatten().copied())
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
         let by_finished: Vec<&SecondStats> = thin(seconds, finished).collect();
         let mut chart = panel(&panels[0], &x_range, busiest, "req/s", "", marked)?;
         chart
@@ -184,6 +195,18 @@ pub fn over_time(seconds: &[SecondStats], marked: &[u32], wall_s: f64) -> Svg {
             ))?
             .label("finished per second")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        if let Some(planned) = planned {
+            chart
+                .draw_series(LineSeries::new(
+                    planned
+                        .iter()
+                        .enumerate()
+                        .map(|(s, n)| (s as f64 + 0.5, *n)),
+                    GREY.stroke_width(2),
+                ))?
+                .label("planned (--stages)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], GREY.stroke_width(2)));
+        }
         legend(&mut chart)?;
 
         let p99 = |s: &SecondStats| s.p99_ms.unwrap_or(0.0);

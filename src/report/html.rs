@@ -336,7 +336,12 @@ fn stress(out: &mut String, r: &StressReport) {
         };
         figure(
             out,
-            &charts::over_time(&res.timeline, &marked, res.wall_time_s),
+            &charts::over_time(
+                &res.timeline,
+                &marked,
+                res.wall_time_s,
+                r.body.settings.planned_per_second().as_deref(),
+            ),
             &format!(
                 "Per second: requests finished, p50 and p99 latency of successes, responses by status class with errors stacked, and the responses that were not 2xx on their own scale (so 1% shows). Shaded: notable seconds, each against the run's own median second.{thinned}{}",
                 charts::partial_last_second(&res.timeline, res.wall_time_s).map_or(String::new(), |span| format!(

@@ -90,9 +90,17 @@ pub fn view(r: &StressReport) -> StressView<'_> {
         (None, Some(d)) => format!("{d} s"),
         (None, None) => "no bound".into(),
     };
-    let model = match s.rate_rps {
-        Some(rate) => format!("open model at {rate} req/s"),
-        None => "closed loop".into(),
+    let model = match (&s.stages, s.rate_rps) {
+        (Some(stages), _) => format!(
+            "open model, staged: {}",
+            stages
+                .iter()
+                .map(|st| format!("→{} req/s over {}s", st.rate, st.duration_s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, Some(rate)) => format!("open model at {rate} req/s"),
+        (None, None) => "closed loop".into(),
     };
     let protocol = match (s.http2, s.streams) {
         (true, 1) => "HTTP/2".to_string(),

@@ -4,9 +4,11 @@
 mod faults;
 mod metrics;
 mod routes;
+mod workers;
 
 pub use faults::{Faults, ScheduledRate};
 pub use routes::ROUTES;
+pub use workers::Capacity;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -62,6 +64,8 @@ pub struct ServeOptions {
     /// `None`: the admin routes answer 404. A token, not the peer's address, decides:
     /// a reverse proxy on the same host makes every peer look like loopback.
     pub admin_token: Option<String>,
+    /// `--workers N --service-time D`: a capacity of N/D requests per second.
+    pub capacity: Option<workers::Capacity>,
 }
 
 impl Default for ServeOptions {
@@ -74,6 +78,7 @@ impl Default for ServeOptions {
             csp: true,
             signing_secret: None,
             admin_token: None,
+            capacity: None,
         }
     }
 }
@@ -95,6 +100,7 @@ pub(crate) struct State {
     requests: AtomicU64,
     errors_injected: AtomicU64,
     responses_5xx: AtomicU64,
+    workers: Option<workers::Workers>,
 }
 
 impl State {
@@ -126,6 +132,7 @@ pub async fn serve_with(
         started,
     ));
     let state = Arc::new(State {
+        workers: opts.capacity.map(workers::Workers::new),
         opts,
         faults,
         metrics: metrics::ServeMetrics::default(),

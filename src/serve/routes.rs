@@ -80,6 +80,9 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Resp {
 }
 
 async fn faulty(state: &State, req: Request<Incoming>, n: u64) -> Resp {
+    if let Some(w) = &state.workers {
+        w.serve().await;
+    }
     let latency = state.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
