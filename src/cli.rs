@@ -71,6 +71,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Compare two saved stress results: is the candidate worse than the baseline?
     Compare(CompareArgs),
+    /// Find the highest rate the target sustains within its SLOs (steps, then bisection).
+    Capacity(Box<CapacityArgs>),
     /// Render a saved result as one self-contained HTML page (and JUnit), offline.
     Report(ReportArgs),
     /// Turn vegeta targets, a HAR recording or an access log into a --workload file.
@@ -105,6 +107,80 @@ pub enum Command {
     golive man > golive.1 && man ./golive.1\n  \
     golive man --dir /usr/local/share/man/man1   # golive.1 and golive-stress.1, golive-ramp.1, …")]
     Man(ManArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    golive capacity https://staging.example.com/v1/items --slo 'p99<300ms' --slo 'errors<0.1%'\n  \
+    golive capacity https://staging.example.com --workload mix.toml --slo 'p99<300ms' --step 1m --json capacity.json\n\n\
+Exit: 0 a maximum was found, 1 the start rate already failed, 2 usage, 3 the generator or\n\
+--max-rate/--max-duration limited the search (the maximum is a lower bound), 130 interrupted.")]
+pub struct CapacityArgs {
+    /// The URL to load (with --workload: its origin).
+    #[arg(env = "API_BASE")]
+    pub url: Option<String>,
+
+    /// A weighted mix of named requests (see golive stress --workload).
+    #[arg(long, value_name = "FILE")]
+    pub workload: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    /// The SLOs a step must hold, repeatable [default: p99<1s, errors<0.1%].
+    #[arg(long = "slo", value_name = "EXPR")]
+    pub slos: Vec<String>,
+
+    /// The first step's rate (requests per second).
+    #[arg(long, value_parser = parse_rate, default_value = "50")]
+    pub start_rate: f64,
+
+    /// The highest rate tried.
+    #[arg(long, value_parser = parse_rate, default_value = "100000")]
+    pub max_rate: f64,
+
+    /// Length of each fixed-rate step (wrk2's author: runs under 10-20 s say little).
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub step: Duration,
+
+    /// The start of each step left out of its judgement.
+    #[arg(long, value_parser = parse_duration_or_zero, default_value = "5s")]
+    pub warmup: Duration,
+
+    /// Times the maximum is run again before it is reported.
+    #[arg(long, default_value_t = 2)]
+    pub repeat: u32,
+
+    /// Stop bisecting when the passing and failing rates are this close (percent).
+    #[arg(long, default_value_t = 5.0)]
+    pub precision: f64,
+
+    /// Bound on the whole search.
+    #[arg(long, value_parser = parse_duration, default_value = "30m")]
+    pub max_duration: Duration,
+
+    /// Connections [default: 100, doubled (up to 1000) when they, not the target, were
+    /// the limit; given: kept, and the generator is said to be the limit].
+    #[arg(short = 'c', long, value_parser = parse_connections)]
+    pub concurrency: Option<u32>,
+
+    /// Generator threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub timeout: Duration,
+
+    /// Settings, every step and the maximum.
+    #[arg(long, value_name = "FILE", help = JSON_HELP)]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 /// `golive workload`: importers.

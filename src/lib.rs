@@ -11,6 +11,8 @@
 //! - [`measure`]: per-thread recorders, HdrHistograms, mergeable results (no I/O).
 //! - [`slo`]: SLO expressions, parsed and judged (pure).
 //! - [`workload`]: `--workload`: a weighted mix of named requests from a TOML file.
+//! - [`capacity`]: the highest rate a release sustains within its SLOs: steps, the
+//!   search, the judgement (pure).
 //! - [`compare`]: a candidate run against a baseline run, histogram-native statistics
 //!   with intervals over time units, tolerance bands and one verdict (pure).
 //! - [`outcome`]: the one verdict every result carries, and the JSON envelope.
@@ -37,6 +39,7 @@
 //! through [`output::file`]).
 //! - [`time`]: RFC 3339 timestamps.
 
+pub mod capacity;
 pub mod checks;
 pub mod cli;
 pub mod commands;

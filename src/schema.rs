@@ -4,6 +4,7 @@
 
 use schemars::{schema_for, Schema};
 
+use crate::capacity::CapacityReport;
 use crate::checks::envfile::EnvcheckResult;
 use crate::compare::CompareReport;
 use crate::gates::canary::CanaryResult;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("envcheck", schema_for!(Document<EnvcheckResult>)),
         ("ramp", schema_for!(RampReport)),
         ("compare", schema_for!(CompareReport)),
+        ("capacity", schema_for!(CapacityReport)),
     ]
 }
 

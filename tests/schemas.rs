@@ -103,6 +103,28 @@ fn every_commands_json_validates_against_its_schema() {
         "compare.json",
     );
     validate("compare", &compared);
+    let (_, capacity) = json_of(
+        &[
+            "capacity",
+            &health,
+            "--start-rate",
+            "50",
+            "--max-rate",
+            "100",
+            "--step",
+            "1s",
+            "--warmup",
+            "0s",
+            "--repeat",
+            "0",
+            "--slo",
+            "p99<1s",
+        ],
+        dir.path(),
+        "capacity.json",
+    );
+    validate("capacity", &capacity);
+    assert_eq!(capacity["limit"]["kind"], "max_rate", "{capacity}");
     let (_, canary) = json_of(
         &["canary", &health, "--count", "2", "--delay", "0s"],
         dir.path(),

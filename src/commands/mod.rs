@@ -3,6 +3,7 @@
 //! rendered bytes (`report`) → [`Finished`] → [`deliver`] (the one writer) → exit code.
 
 pub mod canary;
+pub mod capacity;
 pub mod compare;
 pub mod demo;
 pub mod envcheck;
@@ -43,6 +44,7 @@ pub fn dispatch(command: Command) -> Exit {
         Command::Ramp(args) => ramp::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Capacity(args) => capacity::run(&args),
         Command::Workload(action) => workload::run(&action),
         Command::Report(args) => report::run(&args),
         Command::Canary(args) => canary::run(&args),

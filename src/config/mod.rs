@@ -5,6 +5,7 @@
 //! flags lives here, so nothing below `commands/` imports `cli`.
 
 mod canary;
+pub mod capacity;
 pub mod compare;
 pub mod ramp;
 pub use canary::canary_target;

@@ -629,6 +629,70 @@ pub fn versus(points: &[Versus], what: &str) -> Svg {
     })
 }
 
+/// The knee: p50 and p99 against the throughput each step achieved (green passed,
+/// vermillion failed), the maximum found as a dashed vertical line.
+pub fn knee(points: &[(f64, Option<f64>, Option<f64>, bool)], max: Option<f64>) -> Svg {
+    let right = points.iter().map(|p| p.0).fold(0.0, f64::max).max(1.0) * 1.1;
+    let top = points
+        .iter()
+        .filter_map(|p| p.2.or(p.1))
+        .fold(0.0, f64::max)
+        .max(0.001)
+        * 1.15;
+    svg(300, |root| {
+        let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..right, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("achieved req/s")
+            .y_desc("latency (ms)")
+            .label_style((FONT, 12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        let mut sorted = points.to_vec();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (pick, color) in [
+            (
+                &(|p: &(f64, Option<f64>, Option<f64>, bool)| p.1) as &dyn Fn(&_) -> Option<f64>,
+                BLUE,
+            ),
+            (&|p: &(f64, Option<f64>, Option<f64>, bool)| p.2, ORANGE),
+        ] {
+            chart.draw_series(LineSeries::new(
+                sorted.iter().filter_map(|p| pick(p).map(|y| (p.0, y))),
+                color.stroke_width(2),
+            ))?;
+            chart.draw_series(sorted.iter().filter_map(|p| {
+                let dot = if p.3 { GREEN } else { VERMILLION };
+                pick(p).map(|y| Circle::new((p.0, y), 4, dot.filled()))
+            }))?;
+        }
+        if let Some(m) = max {
+            let segments = (0..20).map(|i| {
+                let y = top * f64::from(i) / 20.0;
+                PathElement::new(vec![(m, y), (m, y + top / 40.0)], GREY.stroke_width(2))
+            });
+            chart.draw_series(segments)?;
+        }
+        side_legend(
+            &side,
+            &[
+                ("p50", BLUE, Swatch::Line),
+                ("p99", ORANGE, Swatch::Line),
+                ("step passed", GREEN, Swatch::Dot),
+                ("step failed", VERMILLION, Swatch::Dot),
+                ("maximum", GREY, Swatch::Dashed),
+            ],
+        )?;
+        root.present()?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

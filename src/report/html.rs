@@ -66,6 +66,7 @@ pub fn render(judged: &Judged, rendered_at: &str) -> String {
         Judged::Stage4(d) => canary(&mut body, &d.body.checks.canary),
         Judged::Ramp(r) => ramp(&mut body, r),
         Judged::Compare(d) => comparison(&mut body, &d.body.comparison),
+        Judged::Capacity(d) => capacity(&mut body, &d.body),
         _ => {}
     }
     footer(&mut body, &suite, rendered_at);
@@ -647,6 +648,84 @@ fn endpoint_curves(out: &mut String, r: &StressReport) {
             .to_string()
     };
     figure(out, &charts::spectrum(&lines), &caption);
+}
+
+/// A capacity search: each step's percentile curve on one chart (wrk2's overlay), the
+/// knee (latency against achieved throughput, the maximum marked), and the steps.
+fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
+    use crate::capacity::StepOutcome;
+    out.push_str("<section>\n<h2>Capacity</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&c.said));
+    let decoded: Vec<(String, crate::measure::Hist, StepOutcome)> = c
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let h = decode_hist(&s.histogram).ok().filter(|h| !h.is_empty())?;
+            Some((format!("{:.0} req/s {}", s.rate, s.phase), h, s.outcome))
+        })
+        .collect();
+    let lines: Vec<_> = decoded
+        .iter()
+        .map(|(name, h, o)| {
+            let color = match o {
+                StepOutcome::Pass => charts::GREEN,
+                StepOutcome::Fail => charts::VERMILLION,
+                StepOutcome::Invalid => charts::GREY,
+            };
+            (name.as_str(), h, color)
+        })
+        .collect();
+    if !lines.is_empty() {
+        figure(
+            out,
+            &charts::spectrum(&lines),
+            "Each step's latency by percentile after its warm-up (green passed, vermillion failed, grey invalid): the maximum is the highest rate whose whole curve stays within the SLOs.",
+        );
+    }
+    let points: Vec<(f64, Option<f64>, Option<f64>, bool)> = c
+        .steps
+        .iter()
+        .filter(|s| s.outcome != StepOutcome::Invalid)
+        .map(|s| {
+            (
+                s.achieved_rps,
+                s.p50_ms,
+                s.p99_ms,
+                s.outcome == StepOutcome::Pass,
+            )
+        })
+        .collect();
+    if !points.is_empty() {
+        figure(
+            out,
+            &charts::knee(&points, c.found.as_ref().map(|f| f.max_rps)),
+            "The knee: p50 and p99 against the throughput each step achieved; the dashed line is the maximum found.",
+        );
+    }
+    let rows: Vec<(String, String)> = c
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                format!("{} {:.0} req/s", s.phase, s.rate),
+                format!(
+                    "{:?}: {:.1} req/s achieved · p50 {} · p99 {} · {}/{} sub-windows held · {} connections{}",
+                    s.outcome,
+                    s.achieved_rps,
+                    ms(s.p50_ms),
+                    ms(s.p99_ms),
+                    s.windows_passed,
+                    s.windows,
+                    s.connections,
+                    s.why.as_ref().map_or(String::new(), |w| format!(" · {w}"))
+                ),
+            )
+        })
+        .collect();
+    out.push_str("<h3>Steps</h3>\n");
+    let rows: Vec<(&str, String)> = rows.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    table(out, &rows);
+    out.push_str("</section>\n");
 }
 
 fn ramp(out: &mut String, r: &RampReport) {

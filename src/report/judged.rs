@@ -1,6 +1,7 @@
 //! Any judged golive result, in memory or read back from its `--json` file by the
 //! `command` its envelope names: what the HTML report, JUnit and the CI summary render.
 
+use crate::capacity::CapacityReport;
 use crate::checks::envfile::EnvcheckResult;
 use crate::compare::CompareReport;
 use crate::gates::canary::CanaryResult;
@@ -24,11 +25,12 @@ pub enum Judged {
     Envcheck(Document<EnvcheckResult>),
     Ramp(Box<RampReport>),
     Compare(Box<CompareReport>),
+    Capacity(Box<CapacityReport>),
 }
 
 /// The kinds `golive report` reads, as their envelopes name them.
 pub const KINDS: &str =
-    "stress, merge, compare, canary, smoke, stage3, stage4, probes, envcheck, ramp";
+    "stress, merge, compare, capacity, canary, smoke, stage3, stage4, probes, envcheck, ramp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -66,6 +68,7 @@ impl Judged {
             "envcheck" => Judged::Envcheck(serde_json::from_value(value).map_err(shape)?),
             "ramp" => Judged::Ramp(Box::new(serde_json::from_value(value).map_err(shape)?)),
             "compare" => Judged::Compare(Box::new(serde_json::from_value(value).map_err(shape)?)),
+            "capacity" => Judged::Capacity(Box::new(serde_json::from_value(value).map_err(shape)?)),
             other => return Err(ReadError::NoReport(other.to_string())),
         };
         Ok(judged)
@@ -82,6 +85,7 @@ impl Judged {
             Judged::Envcheck(d) => &d.envelope,
             Judged::Ramp(d) => &d.envelope,
             Judged::Compare(d) => &d.envelope,
+            Judged::Capacity(d) => &d.envelope,
         }
     }
 

@@ -136,6 +136,26 @@ pub fn suite(judged: &Judged) -> Suite {
             }
             (b.settings.url.clone(), cases, reasons, advisories)
         }
+        Judged::Capacity(d) => {
+            let c = &d.body;
+            let mut cases: Vec<Case> = c.steps.iter().map(capacity_case).collect();
+            cases.push(Case {
+                name: "capacity: the maximum sustainable rate".into(),
+                status: match d.envelope.outcome {
+                    crate::outcome::Outcome::Pass => Status::Pass,
+                    crate::outcome::Outcome::Fail => Status::Fail,
+                    _ => Status::Inconclusive,
+                },
+                measured: c
+                    .found
+                    .as_ref()
+                    .map_or("none".into(), |f| format!("{:.0} req/s", f.max_rps)),
+                detail: Some(c.said.clone()),
+                output: None,
+                time_s: None,
+            });
+            (c.url.clone(), cases, vec![c.said.clone()], vec![])
+        }
         Judged::Compare(d) => {
             let c = &d.body.comparison;
             (
@@ -252,6 +272,28 @@ fn slo_case(v: &Verdict) -> Case {
 
 /// A case per compared metric: its change, the effect with its interval, and the
 /// sentence that says it all.
+/// A capacity step: its rate, what it achieved, and why it did not pass. A failing
+/// step is how the maximum was found, so it is reported as what it is, not an error.
+fn capacity_case(s: &crate::capacity::StepRecord) -> Case {
+    use crate::capacity::StepOutcome;
+    Case {
+        name: format!("capacity step {} {:.0} req/s", s.phase, s.rate),
+        status: match s.outcome {
+            StepOutcome::Pass => Status::Pass,
+            StepOutcome::Fail => Status::Fail,
+            StepOutcome::Invalid => Status::Inconclusive,
+        },
+        measured: format!(
+            "{:.1} req/s, p99 {}",
+            s.achieved_rps,
+            s.p99_ms.map_or("-".into(), |v| format!("{v:.1} ms"))
+        ),
+        detail: s.why.clone(),
+        output: None,
+        time_s: None,
+    }
+}
+
 fn comparison_cases(c: &Comparison, prefix: &str) -> Vec<Case> {
     c.metrics
         .iter()

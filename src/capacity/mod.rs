@@ -1,0 +1,104 @@
+//! `golive capacity`: the highest rate a release sustains within its SLOs. Steady
+//! fixed-rate steps, an exponential probe from a start rate, then bisection between the
+//! last passing and the first failing rate until they are within the precision; the
+//! passing bound is then repeated. A step is judged on its seconds after a warm-up, in
+//! sub-windows (a sustained breach fails it, one bad sub-window does not), and a step
+//! that golive itself could not send as planned is invalid, not a failure.
+
+mod judge;
+mod search;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use judge::{judge_step, StepRules};
+pub use search::{Next, Search};
+
+/// How a step ended.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// The SLOs held in enough sub-windows.
+    Pass,
+    /// A sustained breach on the target's account.
+    Fail,
+    /// golive could not send the step as planned (its own lateness, or its connections
+    /// were the limit while the target's service time held): says nothing of the target.
+    Invalid,
+}
+
+/// One fixed-rate step.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct StepRecord {
+    /// Planned requests per second.
+    pub rate: f64,
+    pub connections: u32,
+    /// Its part in the search: probe, bisect or repeat.
+    pub phase: String,
+    pub outcome: StepOutcome,
+    /// Responses per second after the warm-up.
+    pub achieved_rps: f64,
+    /// Corrected latency after the warm-up (ms).
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// Service time (from the actual send) over the whole step (ms).
+    pub service_p99_ms: Option<f64>,
+    /// Sub-windows whose SLOs held, of how many.
+    pub windows_passed: u32,
+    pub windows: u32,
+    /// The SLOs that failed in a sub-window, each once.
+    pub breached: Vec<String>,
+    /// Why the step is not a pass, one line.
+    pub why: Option<String>,
+    /// The step's success latencies after the warm-up (HdrHistogram, base64), for the
+    /// report's overlay of percentile curves.
+    pub histogram: String,
+}
+
+/// What limited the search.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Limit {
+    /// The target: a rate above the maximum failed its SLOs.
+    Target { binding_slo: String },
+    /// golive could not send the rate (lateness or connections): the target may do more.
+    Generator { why: String },
+    /// `--max-rate` passed: the target may do more.
+    MaxRate,
+    /// `--max-duration` ran out before the search closed.
+    MaxDuration,
+    /// Ctrl-C: what was found so far.
+    Interrupted,
+}
+
+/// The maximum sustainable rate with the interval it lies in.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Found {
+    /// The highest rate that passed, every time it was run.
+    pub max_rps: f64,
+    /// The interval: it passed at `low`; the target failed at `high` (absent when no
+    /// rate failed on the target's account).
+    pub low: f64,
+    pub high: Option<f64>,
+    /// How often the maximum was run and passed.
+    pub confirmed: u32,
+}
+
+/// What `golive capacity --json` writes after the envelope.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct CapacityRun {
+    pub url: String,
+    pub slos: Vec<String>,
+    pub step_s: f64,
+    pub warmup_s: f64,
+    pub precision_pct: f64,
+    pub steps: Vec<StepRecord>,
+    /// `null` when no rate passed.
+    pub found: Option<Found>,
+    pub limit: Limit,
+    /// The answer in one sentence.
+    pub said: String,
+}
+
+pub type CapacityReport = crate::outcome::Document<CapacityRun>;

@@ -1,0 +1,65 @@
+//! `golive capacity` flags → the step's [`StressPlan`] (its rate set per step).
+
+use super::stress::{request, scoped_slos, workload};
+use super::{client_options, parse_slos, ConfigError, Env};
+use crate::cli::CapacityArgs;
+use crate::gates::stress::StressPlan;
+use crate::load::{LoadPlan, Shard};
+
+/// The SLOs a step holds when none are given.
+pub const DEFAULT_SLOS: [&str; 2] = ["p99<1s", "errors<0.1%"];
+/// Connections when -c is not given (doubled while they, not the target, are the limit).
+pub const DEFAULT_CONNECTIONS: u32 = 100;
+
+pub fn plan(args: &CapacityArgs, env: Env) -> Result<StressPlan, ConfigError> {
+    let url = args.url.as_deref().filter(|u| !u.trim().is_empty());
+    let (target, template, mut client, workload) = match &args.workload {
+        None => {
+            let url = url.ok_or(ConfigError::NoUrl)?;
+            let (t, tpl, c) = request(url, &args.request, &args.client, env)?;
+            (t, tpl, c, None)
+        }
+        Some(path) => {
+            let c = client_options(&args.client);
+            let (t, w) = workload(path, url, &args.request, (c.http2, 0), env)?;
+            (t, w.requests.template(0).clone(), c, Some(w))
+        }
+    };
+    client.connect_timeout = args.timeout;
+    let slos = scoped_slos(parse_slos(&args.slos, &DEFAULT_SLOS)?, workload.as_ref())?;
+    let invalid = |s: &str| Err(ConfigError::Invalid(s.into()));
+    if args.start_rate > args.max_rate {
+        return invalid("--start-rate is above --max-rate");
+    }
+    if args.warmup >= args.step {
+        return invalid("--warmup must be shorter than --step: nothing would be judged");
+    }
+    if !(0.1..=50.0).contains(&args.precision) {
+        return invalid("--precision is a percentage between 0.1 and 50");
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let concurrency = args.concurrency.unwrap_or(DEFAULT_CONNECTIONS);
+    Ok(StressPlan {
+        target,
+        template,
+        client,
+        load: LoadPlan {
+            concurrency,
+            streams: 1,
+            threads: args.threads.unwrap_or(cores).min(concurrency),
+            requests: None,
+            duration: Some(args.step),
+            rate: Some(args.start_rate),
+            timeout: args.timeout,
+            inject_lag: None,
+            shard: Shard::default(),
+            start_at: None,
+            retry_idle_close: true,
+            stages: None,
+        },
+        slos,
+        abort_on_fail: false,
+        shard: None,
+        workload,
+    })
+}
