@@ -120,6 +120,7 @@ pub fn judge_step(
         windows: 0,
         breached: Vec::new(),
         why: None,
+        connections_limited: false,
         histogram: encode_hist(&whole.hist),
     };
     // Short of the plan for want of a free connection: the judgement below tells
@@ -132,7 +133,8 @@ pub fn judge_step(
         .map_or(1.0, |p| results.requests_sent as f64 / p as f64);
     // Sub-windows: a breach must be sustained.
     let n = rules.windows.max(1) as usize;
-    let mut breaches = 0u32;
+    // A window fails when any of its SLOs does.
+    let mut failed = vec![false; n];
     let mut unsure = 0u32;
     for slo in slos {
         let seconds = judged(timeline_for(results, slo), rules);
@@ -143,7 +145,7 @@ pub fn judge_step(
             record.windows = record.windows.max(w as u32 + 1);
             match v.outcome {
                 Outcome::Fail => {
-                    breaches += 1;
+                    failed[w.min(n - 1)] = true;
                     if !record.breached.contains(&v.slo) {
                         record.breached.push(v.slo.clone());
                     }
@@ -154,8 +156,7 @@ pub fn judge_step(
         }
     }
     let allowed = rules.windows.saturating_sub(rules.must_hold);
-    // A window fails when any of its SLOs does: count windows, not verdicts.
-    let failed_windows = breaches.min(record.windows);
+    let failed_windows = failed.iter().filter(|f| **f).count() as u32;
     record.windows_passed = record.windows.saturating_sub(failed_windows);
     if failed_windows <= allowed && sent >= 0.95 {
         if unsure > 0 && record.windows_passed == 0 {
@@ -222,6 +223,7 @@ pub fn judge_step(
                 .all(|s| s.evaluate(&observed).outcome != Outcome::Fail);
             if holds {
                 record.outcome = StepOutcome::Invalid;
+                record.connections_limited = true;
                 record.why = Some(format!(
                     "every one of golive's {connections} connections was busy in {busy:.1}% of sends while the target's own service time held {}: the generator's connections are the limit (-c)",
                     record.breached.join(", ")

@@ -27,6 +27,16 @@ pub enum StepOutcome {
     Invalid,
 }
 
+impl StepOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Pass => "PASS",
+            StepOutcome::Fail => "FAIL",
+            StepOutcome::Invalid => "INVALID",
+        }
+    }
+}
+
 /// One fixed-rate step.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct StepRecord {
@@ -51,6 +61,10 @@ pub struct StepRecord {
     pub breached: Vec<String>,
     /// Why the step is not a pass, one line.
     pub why: Option<String>,
+    /// Invalid because golive's connections, not the target, were the limit: more
+    /// connections may judge it.
+    #[serde(skip)]
+    pub connections_limited: bool,
     /// The step's success latencies after the warm-up (HdrHistogram, base64), for the
     /// report's overlay of percentile curves.
     pub histogram: String,

@@ -26,11 +26,7 @@ fn step_line(s: &StepRecord) -> String {
         "  {:<7} {:>9.0} req/s  {:<8} achieved {:>9.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} conns{}",
         s.phase,
         s.rate,
-        match s.outcome {
-            StepOutcome::Pass => "PASS",
-            StepOutcome::Fail => "FAIL",
-            StepOutcome::Invalid => "INVALID",
-        },
+        s.outcome.as_str(),
         s.achieved_rps,
         ms(s.p50_ms),
         ms(s.p99_ms),
@@ -107,7 +103,7 @@ pub fn run(args: &CapacityArgs) -> exit::Result<Finished> {
         console::out(&format!("{}\n", step_line(&record)));
         let outcome = record.outcome;
         let why = record.why.clone().unwrap_or_default();
-        let connections_limited = why.contains("connections are the limit");
+        let connections_limited = record.connections_limited;
         steps.push(record);
         match outcome {
             StepOutcome::Invalid

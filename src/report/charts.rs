@@ -341,6 +341,43 @@ fn panel<'a, 'b>(
     Ok(chart)
 }
 
+/// A plain chart: the mesh, its two axis names, no marks.
+fn plain<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    x_range: std::ops::Range<f64>,
+    y_range: std::ops::Range<f64>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range, y_range)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FONT, 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A dashed vertical line at `x` from 0 to `top`: `n` dashes, each half its step.
+fn dashed_vertical(
+    x: f64,
+    top: f64,
+    n: u32,
+    color: RGBColor,
+) -> impl Iterator<Item = PathElement<(f64, f64)>> {
+    let step = top / f64::from(n);
+    (0..n).map(move |i| {
+        let y = f64::from(i) * step;
+        PathElement::new(vec![(x, y), (x, y + step / 2.0)], color.stroke_width(2))
+    })
+}
+
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
 ) -> Drawn
@@ -368,18 +405,7 @@ pub fn samples(points: &[(Option<f64>, bool)]) -> Svg {
         .max(0.001)
         * 1.15;
     svg(280, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.5f64..n + 0.5, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("sample")
-            .y_desc("latency (ms)")
-            .label_style((FONT, 12))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
+        let mut chart = plain(&root, 0.5..n + 0.5, 0.0..top, "sample", "latency (ms)")?;
         chart.draw_series(LineSeries::new(
             points
                 .iter()
@@ -458,18 +484,13 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
     let end = end_s.max(1.0);
     svg(300, |root| {
         let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..end * 1.02, 0f64..105.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("seconds since start")
-            .y_desc("traffic weight (%)")
-            .label_style((FONT, 12))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
+        let mut chart = plain(
+            &plot,
+            0.0..end * 1.02,
+            0.0..105.0,
+            "seconds since start",
+            "traffic weight (%)",
+        )?;
         let mut steps: Vec<(f64, f64)> = Vec::new();
         let mut weight = 0.0;
         for m in marks {
@@ -512,11 +533,7 @@ pub fn ramp(marks: &[RampMark], end_s: f64) -> Svg {
             };
             if dashed {
                 // A dashed vertical line: short segments up the chart.
-                let segments = (0..21).map(|i| {
-                    let y = f64::from(i) * 5.0;
-                    PathElement::new(vec![(t, y), (t, y + 2.5)], color.stroke_width(2))
-                });
-                chart.draw_series(segments)?;
+                chart.draw_series(dashed_vertical(t, 105.0, 21, color))?;
                 seen.1 = true;
             } else {
                 chart.draw_series(LineSeries::new(
@@ -641,18 +658,13 @@ pub fn knee(points: &[(f64, Option<f64>, Option<f64>, bool)], max: Option<f64>) 
         * 1.15;
     svg(300, |root| {
         let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..right, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("achieved req/s")
-            .y_desc("latency (ms)")
-            .label_style((FONT, 12))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
+        let mut chart = plain(
+            &plot,
+            0.0..right,
+            0.0..top,
+            "achieved req/s",
+            "latency (ms)",
+        )?;
         let mut sorted = points.to_vec();
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (pick, color) in [
@@ -672,11 +684,7 @@ pub fn knee(points: &[(f64, Option<f64>, Option<f64>, bool)], max: Option<f64>) 
             }))?;
         }
         if let Some(m) = max {
-            let segments = (0..20).map(|i| {
-                let y = top * f64::from(i) / 20.0;
-                PathElement::new(vec![(m, y), (m, y + top / 40.0)], GREY.stroke_width(2))
-            });
-            chart.draw_series(segments)?;
+            chart.draw_series(dashed_vertical(m, top, 20, GREY))?;
         }
         side_legend(
             &side,

@@ -709,8 +709,8 @@ fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
             (
                 format!("{} {:.0} req/s", s.phase, s.rate),
                 format!(
-                    "{:?}: {:.1} req/s achieved · p50 {} · p99 {} · {}/{} sub-windows held · {} connections{}",
-                    s.outcome,
+                    "{}: {:.1} req/s achieved · p50 {} · p99 {} · {}/{} sub-windows held · {} connections{}",
+                    s.outcome.as_str(),
                     s.achieved_rps,
                     ms(s.p50_ms),
                     ms(s.p99_ms),
