@@ -211,9 +211,14 @@ fn a_one_second_stall_shows_in_the_over_time_data() {
         notable.contains("finished against a median of"),
         "no dip: {notable}"
     );
-    let spike = notable.find("slowest ").expect("no spike listed") + "slowest ".len();
-    let ms: f64 = notable[spike..].split(' ').next().unwrap().parse().unwrap();
-    assert!(ms >= 1000.0, "{notable}");
+    // The stall is among the spikes listed (a busy machine may list a warm-up second's
+    // spike too, and first).
+    let spikes: Vec<f64> = notable
+        .split("slowest ")
+        .skip(1)
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    assert!(spikes.iter().any(|&ms| ms >= 1000.0), "{notable}");
     // Shaded on the charts too: one band per notable second in each of three panels.
     let listed = notable.matches("<li>").count();
     assert!(listed >= 2, "{notable}");
