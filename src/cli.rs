@@ -413,6 +413,17 @@ pub struct RampArgs {
     #[arg(long, help_heading = "Pre-gate load")]
     pub skip_pre: bool,
 
+    /// A capacity card (`golive capacity --json`): the pre-gate runs at --pre-load of
+    /// the maximum it found, for -d (default 10s), with at least its connections.
+    #[arg(long, value_name = "CARD", conflicts_with_all = ["skip_pre", "rate", "stages"], help_heading = "Pre-gate load")]
+    #[serde(default)]
+    pub pre_capacity: Option<PathBuf>,
+
+    /// With --pre-capacity: the share of the card's maximum the pre-gate sends.
+    #[arg(long, value_name = "PERCENT", default_value = "80%", value_parser = parse_percent, requires = "pre_capacity", help_heading = "Pre-gate load")]
+    #[serde(default = "default_pre_load")]
+    pub pre_load: f64,
+
     /// Failing windows in a step that end it [default: 1, or none with --consecutive-failures].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Decision")]
     pub failure_limit: Option<u32>,
@@ -584,6 +595,12 @@ pub struct LoadArgs {
     /// 500:1m,500:5m,0:30s (up for a minute, hold five, down); one exact schedule.
     #[arg(long, value_name = "RATE:DURATION,...", conflicts_with_all = ["rate", "duration", "requests"])]
     pub stages: Option<String>,
+
+    /// Closed loop with changing connections: N:DURATION,... each stage moving the
+    /// count linearly from the previous stage's (0 at the start) to its own, e.g.
+    /// 50:30s,50:2m,0:10s (k6's ramping-vus); -c is then its peak.
+    #[arg(long, value_name = "N:DURATION,...", conflicts_with_all = ["rate", "stages", "duration", "requests"])]
+    pub connection_stages: Option<String>,
 
     /// Per-request timeout, send to last body byte (e.g. 300ms, 5s).
     #[arg(long, value_parser = parse_duration, default_value = "10s", allow_hyphen_values = true)]
@@ -1365,6 +1382,24 @@ fn parse_rate(s: &str) -> Result<f64, String> {
         return Err("more than 10,000,000 requests per second is not a plan".into());
     }
     Ok(r)
+}
+
+/// A share of a rate: `80%` or `80` (percent, more than 0, at most 200).
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let n: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| "expected a percentage, e.g. 80%".to_string())?;
+    if !(n > 0.0 && n <= 200.0) {
+        return Err("a percentage above 0 and at most 200".into());
+    }
+    Ok(n)
+}
+
+fn default_pre_load() -> f64 {
+    80.0
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {

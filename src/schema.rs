@@ -30,6 +30,10 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("ramp", schema_for!(RampReport)),
         ("compare", schema_for!(CompareReport)),
         ("capacity", schema_for!(CapacityReport)),
+        (
+            "compare-capacity",
+            schema_for!(Document<crate::compare::capacity::CapacityComparison>),
+        ),
     ]
 }
 

@@ -13,10 +13,15 @@ use golive::serve::{BackgroundServer, Capacity, ServeOptions};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn target() -> BackgroundServer {
+    target_of(Duration::from_millis(2))
+}
+
+/// 4 workers each taking `service_time`.
+fn target_of(service_time: Duration) -> BackgroundServer {
     BackgroundServer::start(ServeOptions {
         capacity: Some(Capacity {
             workers: 4,
-            service_time: Duration::from_millis(2),
+            service_time,
         }),
         ..ServeOptions::default()
     })
@@ -83,4 +88,118 @@ fn a_starved_generator_says_it_is_the_limit_instead_of_a_maximum() {
         "no step was failed on the target's account: {}",
         r.stdout
     );
+}
+
+/// A quick card: steps of 1 s, within 10%, the maximum not repeated.
+fn quick_card(server: &BackgroundServer, out: &std::path::Path) -> Run {
+    let mut cmd = golive();
+    cmd.args(["capacity", &format!("http://{}/health", server.addr)])
+        .args(["--slo", "p99<20ms", "--start-rate", "500", "--step", "1s"])
+        .args(["--warmup", "0s", "--repeat", "0", "--precision", "10"])
+        .args(["--max-duration", "1m", "--json", out.to_str().unwrap()]);
+    run_with(cmd, Duration::from_secs(90))
+}
+
+#[test]
+fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_share() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (base, cand) = (dir.path().join("base.json"), dir.path().join("cand.json"));
+    // The release being replaced carries 2,000 req/s; the candidate, twice as slow, 1,000.
+    let stable = target();
+    let r = quick_card(&stable, &base);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let slower = target_of(Duration::from_millis(4));
+    let r = quick_card(&slower, &cand);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    let compared = dir.path().join("compared.json");
+    let r = run(&[
+        "compare",
+        base.to_str().unwrap(),
+        cand.to_str().unwrap(),
+        "--json",
+        compared.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("REGRESSED"), "{}", r.stdout);
+    let doc: serde_json::Value = read_json(&compared);
+    assert_eq!(doc["command"], "compare-capacity");
+    assert_eq!(doc["change"], "regressed");
+    let change = doc["change_pct"].as_f64().unwrap();
+    assert!((-60.0..=-40.0).contains(&change), "{change}");
+    // A card against itself: brackets 10% wide cannot settle a 5% band…
+    let r = run(&["compare", base.to_str().unwrap(), base.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("finer --precision"), "{}", r.stdout);
+    // …and are the same capacity within a band as wide as the search's precision.
+    let r = run(&[
+        "compare",
+        base.to_str().unwrap(),
+        base.to_str().unwrap(),
+        "--tolerance",
+        "throughput:-10%",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("SAME"), "{}", r.stdout);
+    // A card and something else: one line, exit 2.
+    let r = run(&[
+        "compare",
+        base.to_str().unwrap(),
+        compared.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+
+    // The ramp's pre-gate at half the stable card's maximum, for 2 s.
+    let max = read_json::<serde_json::Value>(&base)["found"]["max_rps"]
+        .as_f64()
+        .unwrap();
+    let ramp_json = dir.path().join("ramp.json");
+    let mut cmd = golive();
+    cmd.args(["ramp", &format!("http://{}/health", stable.addr)])
+        .args(["--steps", "100:1s", "--interval", "500ms", "--warmup", "0s"])
+        .args(["--set-weight", "true", "--window-rate", "60"])
+        .args([
+            "--pre-capacity",
+            base.to_str().unwrap(),
+            "--pre-load",
+            "50%",
+        ])
+        .args(["-d", "2s", "--pre-slo", "p99<20ms"])
+        .args(["--json", ramp_json.to_str().unwrap()]);
+    let r = run_with(cmd, Duration::from_secs(60));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "at {:.0} req/s (50% of the {max:.0} req/s maximum in",
+            max / 2.0
+        )),
+        "{}",
+        r.stdout
+    );
+    let ramp: serde_json::Value = read_json(&ramp_json);
+    let pre = ramp["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "pre_gate")
+        .unwrap();
+    // An open-model plan: the rate × 2 s, exactly.
+    let planned = (max / 2.0 * 2.0).ceil() as u64;
+    assert_eq!(pre["requests"].as_u64().unwrap(), planned, "{pre}");
+
+    // A card that is not one: one line, exit 2, nothing run.
+    let r = run(&[
+        "ramp",
+        &format!("http://{}/health", stable.addr),
+        "--steps",
+        "100:1s",
+        "--set-weight",
+        "true",
+        "--pre-capacity",
+        compared.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("is not a capacity card"), "{}", r.stderr);
 }

@@ -125,6 +125,16 @@ fn every_commands_json_validates_against_its_schema() {
     );
     validate("capacity", &capacity);
     assert_eq!(capacity["limit"]["kind"], "max_rate", "{capacity}");
+    // A card that is a lower bound (--max-rate) against itself cannot settle a change.
+    let card = dir.path().join("capacity.json");
+    let (r, cards) = json_of(
+        &["compare", card.to_str().unwrap(), card.to_str().unwrap()],
+        dir.path(),
+        "compare-capacity.json",
+    );
+    validate("compare-capacity", &cards);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("lower bound"), "{}", r.stdout);
     let (_, canary) = json_of(
         &["canary", &health, "--count", "2", "--delay", "0s"],
         dir.path(),

@@ -1,5 +1,6 @@
 //! `stress --stages`: an open-model rate that changes over the run, on one exact
-//! schedule, against the embedded target on loopback.
+//! schedule; `--connection-stages`: the closed loop's connections over the run; both
+//! against the embedded target on loopback.
 
 mod common;
 
@@ -56,7 +57,7 @@ fn a_staged_run_sends_each_stage_its_planned_count() {
 fn bad_stages_are_one_line_and_exit_2_before_any_request() {
     for (stages, said) in [
         ("100", "expected RATE:DURATION"),
-        ("0:1s,0:2s", "every stage's rate is 0"),
+        ("0:1s,0:2s", "every stage is at 0 requests per second"),
         ("100:0s", "the duration must be above 0"),
     ] {
         let r = run(&["stress", "http://127.0.0.1:9/", "--stages", stages]);
@@ -73,4 +74,56 @@ fn bad_stages_are_one_line_and_exit_2_before_any_request() {
         "5",
     ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn connection_stages_open_connections_up_to_their_peak_and_no_more_work_than_planned() {
+    // Every request takes 20 ms: a connection carries at most 50 a second.
+    let server = BackgroundServer::start(ServeOptions {
+        latency: Duration::from_millis(20),
+        ..ServeOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("staged.json");
+    let url = format!("http://{}/health", server.addr);
+    // 0 → 4 connections over 1 s, 4 for 1 s, 4 → 0 over 1 s: at most 9 connection-
+    // seconds (a slot sends while the level is above it), so at most 450 requests.
+    let mut cmd = golive();
+    cmd.args(["stress", &url, "--connection-stages", "4:1s,4:1s,0:1s"])
+        .args([
+            "--threads",
+            "1",
+            "--no-progress",
+            "--json",
+            out.to_str().unwrap(),
+        ]);
+    let r = run_with(cmd, Duration::from_secs(30));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report: serde_json::Value = read_json(&out);
+    let results = &report["results"];
+    let responses = results["responses"].as_u64().unwrap();
+    assert!((50..=450).contains(&responses), "{results}");
+    assert_eq!(results["generator"]["connections_opened"], 4, "{results}");
+    assert_eq!(report["settings"]["concurrency"], 4);
+    assert_eq!(
+        report["settings"]["connection_stages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // Wall time is the plan's (3 s) and the last requests' tail, not more.
+    let wall = results["wall_time_s"].as_f64().unwrap();
+    assert!((2.9..10.0).contains(&wall), "{wall}");
+
+    for (stages, said) in [
+        ("4", "expected N:DURATION"),
+        ("2.5:1s", "whole number"),
+        ("0:1s", "every stage is at 0 connections"),
+    ] {
+        let r = run(&["stress", &url, "--connection-stages", stages]);
+        assert_eq!(r.code, 2, "{stages}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(said), "{stages}: {}", r.stderr);
+    }
 }

@@ -155,10 +155,17 @@ pub fn judge_step(
             }
         }
     }
-    let allowed = rules.windows.saturating_sub(rules.must_hold);
     let failed_windows = failed.iter().filter(|f| **f).count() as u32;
     record.windows_passed = record.windows.saturating_sub(failed_windows);
-    if failed_windows <= allowed && sent >= 0.95 {
+    if record.windows == 0 {
+        record.outcome = StepOutcome::Invalid;
+        record.why = Some("no second after the warm-up to judge: give a longer --step".into());
+        return record;
+    }
+    // The share of sub-windows that may fail, kept when a short step has fewer of them.
+    let allowed = rules.windows.saturating_sub(rules.must_hold);
+    let tolerated = |failed: u32| failed * rules.windows <= allowed * record.windows;
+    if tolerated(failed_windows) && sent >= 0.95 {
         if unsure > 0 && record.windows_passed == 0 {
             record.outcome = StepOutcome::Invalid;
             record.why = Some("too few responses to judge the SLOs: give a longer --step".into());
@@ -204,7 +211,7 @@ pub fn judge_step(
             )
         });
     let busy = results.schedule.as_ref().map_or(0.0, |s| s.busy_waits_pct);
-    if (latency_only || failed_windows <= allowed) && busy > 1.0 {
+    if (latency_only || tolerated(failed_windows)) && busy > 1.0 {
         if let Ok(service) = decode_hist(&results.histograms.service) {
             let observed = Observed {
                 latency: Latencies::Hist(&service),
@@ -233,11 +240,12 @@ pub fn judge_step(
         }
     }
     record.outcome = StepOutcome::Fail;
-    record.why = Some(if failed_windows > allowed {
+    record.why = Some(if !tolerated(failed_windows) {
         format!(
-            "{} breached in {failed_windows} of {} sub-windows after the warm-up (at most {allowed} allowed)",
+            "{} breached in {failed_windows} of {} sub-windows after the warm-up (at most {} allowed)",
             record.breached.join(", "),
-            record.windows
+            record.windows,
+            allowed * record.windows / rules.windows
         )
     } else {
         format!(

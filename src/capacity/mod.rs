@@ -5,14 +5,21 @@
 //! sub-windows (a sustained breach fails it, one bad sub-window does not), and a step
 //! that golive itself could not send as planned is invalid, not a failure.
 
+mod card;
 mod judge;
+mod run;
 mod search;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use card::Card;
 pub use judge::{judge_step, StepRules};
+pub use run::{search, CapacityPlan};
 pub use search::{Next, Search};
+
+/// The most connections the search grows to when they, not the target, are the limit.
+pub const MAX_CONNECTIONS: u32 = 1000;
 
 /// How a step ended.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use anyhow::anyhow;
 
 use super::Finished;
+use crate::capacity::{self, CapacityReport};
 use crate::cli::{CompareArgs, ComparisonArgs};
 use crate::compare::{self, CompareRun, Comparison, RunSide, Settings};
 use crate::config;
@@ -18,8 +19,17 @@ use crate::report::{self, Judged};
 pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
     let settings =
         config::compare::settings(&args.comparison).map_err(|e| Failure::usage(anyhow!(e)))?;
-    let baseline = super::merge::read_report(&args.baseline).map_err(Failure::usage)?;
-    let candidate = super::merge::read_report(&args.candidate).map_err(Failure::usage)?;
+    let (baseline, candidate) = match (read(&args.baseline)?, read(&args.candidate)?) {
+        (Judged::Stress(a), Judged::Stress(b)) => (*a, *b),
+        (Judged::Capacity(a), Judged::Capacity(b)) => return capacities(args, &settings, *a, *b),
+        (a, b) => {
+            return Err(Failure::usage(anyhow!(
+                "compare reads two stress results or two capacity cards, not '{}' and '{}' results",
+                a.command(),
+                b.command()
+            )))
+        }
+    };
     let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
     super::refuse_overwriting_inputs(
         &[args.baseline.clone(), args.candidate.clone()],
@@ -53,6 +63,49 @@ pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
     )
     .json(json, &doc)
     .evidence(&args.evidence, &Judged::Compare(Box::new(doc))))
+}
+
+fn read(path: &Path) -> exit::Result<Judged> {
+    let raw = crate::input::read(path, crate::input::RESULT)
+        .map_err(|e| Failure::usage(anyhow!("cannot read {}: {e}", path.display())))?;
+    Judged::read(&raw).map_err(|e| Failure::usage(anyhow!("{} {e}", path.display())))
+}
+
+/// Two capacity cards: has the candidate's maximum fallen beyond the throughput band?
+fn capacities(
+    args: &CompareArgs,
+    settings: &Settings,
+    baseline: CapacityReport,
+    candidate: CapacityReport,
+) -> exit::Result<Finished> {
+    if args.evidence.report.is_some() || args.evidence.junit.is_some() {
+        return Err(Failure::usage(anyhow!(
+            "--report and --junit are not written for two capacity cards (yet): use --json, or golive report on each card"
+        )));
+    }
+    let card = |path: &Path, r: CapacityReport| {
+        capacity::Card::of(r)
+            .map_err(|e| Failure::usage(anyhow!("capacity card {}: {e}", path.display())))
+    };
+    let (a, b) = (
+        card(&args.baseline, baseline)?,
+        card(&args.candidate, candidate)?,
+    );
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    let started = SystemTime::now();
+    let band = settings
+        .tolerances
+        .band(compare::Metric::Throughput)
+        .amount();
+    let (a_name, b_name) = (
+        args.baseline.display().to_string(),
+        args.candidate.display().to_string(),
+    );
+    let c = compare::capacity::compare((&a_name, &a), (&b_name, &b), band);
+    let outcome = c.change.outcome();
+    let text = report::compare::capacity_text(&c);
+    let doc = Document::new("compare-capacity", started, outcome, c);
+    Ok(Finished::new(outcome, human, text).json(json, &doc))
 }
 
 fn side(path: &Path, r: &StressReport) -> RunSide {

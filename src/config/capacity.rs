@@ -1,7 +1,9 @@
-//! `golive capacity` flags → the step's [`StressPlan`] (its rate set per step).
+//! `golive capacity` flags → the search's [`CapacityPlan`]: the step's [`StressPlan`]
+//! (its rate set per step) and the search's bounds.
 
 use super::stress::{request, scoped_slos, workload};
 use super::{client_options, parse_slos, ConfigError, Env};
+use crate::capacity::{CapacityPlan, StepRules};
 use crate::cli::CapacityArgs;
 use crate::gates::stress::StressPlan;
 use crate::load::{LoadPlan, Shard};
@@ -11,7 +13,7 @@ pub const DEFAULT_SLOS: [&str; 2] = ["p99<1s", "errors<0.1%"];
 /// Connections when -c is not given (doubled while they, not the target, are the limit).
 pub const DEFAULT_CONNECTIONS: u32 = 100;
 
-pub fn plan(args: &CapacityArgs, env: Env) -> Result<StressPlan, ConfigError> {
+pub fn plan(args: &CapacityArgs, env: Env) -> Result<CapacityPlan, ConfigError> {
     let url = args.url.as_deref().filter(|u| !u.trim().is_empty());
     let (target, template, mut client, workload) = match &args.workload {
         None => {
@@ -39,7 +41,7 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<StressPlan, ConfigError> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let concurrency = args.concurrency.unwrap_or(DEFAULT_CONNECTIONS);
-    Ok(StressPlan {
+    let stress = StressPlan {
         target,
         template,
         client,
@@ -56,10 +58,26 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<StressPlan, ConfigError> {
             start_at: None,
             retry_idle_close: true,
             stages: None,
+            connection_stages: None,
         },
         slos,
         abort_on_fail: false,
         shard: None,
         workload,
+    };
+    Ok(CapacityPlan {
+        stress,
+        rules: StepRules {
+            warmup_s: args.warmup.as_secs_f64(),
+            step_s: args.step.as_secs_f64(),
+            windows: 5,
+            must_hold: 4,
+        },
+        start_rate: args.start_rate,
+        max_rate: args.max_rate,
+        precision: args.precision / 100.0,
+        repeat: args.repeat,
+        max_duration: args.max_duration,
+        grow_connections: args.concurrency.is_none(),
     })
 }

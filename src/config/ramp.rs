@@ -53,13 +53,14 @@ impl RampPlan {
             template = w.requests.template(0).clone();
         }
         let mixed = mixed.map(|(_, w)| w);
+        let mut notes = Vec::new();
         let pre = (!args.skip_pre)
             .then(|| -> Result<StressPlan, ConfigError> {
                 Ok(StressPlan {
                     target: target.clone(),
                     template: template.clone(),
                     client: client.clone(),
-                    load: load_plan(&args.load, env)?,
+                    load: pre_load(args, env, &mut notes)?,
                     slos: scoped_slos(
                         parse_slos(&args.pre_slos, &DEFAULT_STRESS_SLOS)?,
                         mixed.as_ref(),
@@ -87,6 +88,7 @@ impl RampPlan {
                 streams: 1,
                 retry_idle_close: !args.load.no_retry,
                 stages: None,
+                connection_stages: None,
             },
             slos: scoped_slos(parse_slos(&args.slos, &DEFAULT_RAMP_SLOS)?, mixed.as_ref())?,
             abort_on_fail: false,
@@ -147,6 +149,7 @@ impl RampPlan {
         let direct = direct(args, &sample, compare, &mix, env)?;
         let plan = RampPlan {
             pre,
+            pre_basis: notes.pop(),
             direct,
             sample,
             steps,
@@ -163,6 +166,33 @@ impl RampPlan {
         let warnings = sample_warnings(&plan);
         Ok((plan, warnings))
     }
+}
+
+/// The pre-gate's load: as `golive stress`, or, with `--pre-capacity`, a share of the
+/// maximum a capacity card found (with at least the connections it was found with).
+fn pre_load(args: &RampArgs, env: Env, notes: &mut Vec<String>) -> Result<LoadPlan, ConfigError> {
+    let mut load = load_plan(&args.load, env)?;
+    let Some(path) = &args.pre_capacity else {
+        return Ok(load);
+    };
+    let card = crate::capacity::Card::read(path).map_err(ConfigError::Invalid)?;
+    let rate = card.max_rps * args.pre_load / 100.0;
+    load.rate = Some(rate);
+    if args.load.requests.is_none() && args.load.duration.is_none() {
+        load.requests = None;
+        load.duration = Some(super::stress::DEFAULT_RATE_DURATION);
+    }
+    load.concurrency = load.concurrency.max(card.connections);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    load.threads = args.load.threads.unwrap_or(cores).min(load.concurrency);
+    notes.push(format!(
+        "{}% of the {:.0} req/s maximum in {}{}",
+        args.pre_load,
+        card.max_rps,
+        path.display(),
+        card.caveat
+    ));
+    Ok(load)
 }
 
 /// How a window's canary is compared with its baseline. Tails are the SLOs' to judge
@@ -241,9 +271,11 @@ impl RampPlan {
             start_at: None,
             retry_idle_close: true,
             stages: None,
+            connection_stages: None,
         };
         Ok(RampPlan {
             pre: None,
+            pre_basis: None,
             sample: StressPlan::simple_get(target, load, Vec::new()),
             steps,
             interval: args.interval,

@@ -61,6 +61,11 @@ impl StressPlan {
         load.start_at = start_at;
         let record = match shard {
             Some(s) => {
+                if load.connection_stages.is_some() {
+                    return Err(ConfigError::Invalid(
+                        "--connection-stages with --shard: not supported; give the stages to one process, or --stages (open model) to shards".into(),
+                    ));
+                }
                 // Checked for the whole plan, so that every shard refuses it alike.
                 if load.concurrency < s.count {
                     return Err(ConfigError::Invalid(format!(
@@ -306,19 +311,38 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         ))),
         None => None,
     };
+    let connection_stages = match args.connection_stages.as_deref() {
+        Some(spec) => Some(std::sync::Arc::new(crate::load::Profile::new(
+            crate::load::parse_connection_stages(spec)
+                .map_err(|e| ConfigError::Invalid(format!("--connection-stages {e}")))?,
+        ))),
+        None => None,
+    };
     let (requests, duration) = match (args.requests, args.duration, args.rate) {
         _ if stages.is_some() => {
             let p = stages.as_deref().expect("checked");
             (Some(p.requests()), Some(p.length()))
+        }
+        _ if connection_stages.is_some() => {
+            (None, connection_stages.as_deref().map(|p| p.length()))
         }
         (None, None, None) => (Some(DEFAULT_REQUESTS), None),
         (None, None, Some(_)) => (None, Some(DEFAULT_RATE_DURATION)),
         (n, d, _) => (n, d),
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    // With connection stages, -c is their peak.
+    let concurrency = connection_stages.as_deref().map_or(args.concurrency, |p| {
+        p.stages
+            .iter()
+            .map(|s| s.rate as u32)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    });
     Ok(LoadPlan {
-        concurrency: args.concurrency,
-        threads: args.threads.unwrap_or(cores).min(args.concurrency),
+        concurrency,
+        threads: args.threads.unwrap_or(cores).min(concurrency),
         requests,
         duration,
         rate: stages.as_deref().map(|p| p.mean_rate()).or(args.rate),
@@ -329,6 +353,7 @@ pub fn load_plan(args: &LoadArgs, env: Env) -> Result<LoadPlan, ConfigError> {
         streams: args.streams,
         retry_idle_close: !args.no_retry,
         stages,
+        connection_stages,
     })
 }
 

@@ -76,6 +76,7 @@ impl StressPlan {
             start_at: None,
             retry_idle_close: true,
             stages: None,
+            connection_stages: None,
         };
         StressPlan::simple_get(Target::parse(url).expect("a test URL"), load, Vec::new())
     }
@@ -153,6 +154,9 @@ pub struct RunSettings {
     /// is then this process's mean).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<crate::load::Stage>>,
+    /// `--connection-stages`: the closed loop's connections over the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_stages: Option<Vec<crate::load::Stage>>,
 }
 
 impl RunSettings {
@@ -394,6 +398,7 @@ pub fn settings(plan: &StressPlan) -> RunSettings {
         headers: plan.template.header_names(),
         body_bytes: plan.template.body_len(),
         stages: p.stages.as_ref().map(|s| s.stages.clone()),
+        connection_stages: p.connection_stages.as_ref().map(|s| s.stages.clone()),
         workload: plan.workload.as_ref().map(|w| WorkloadSettings {
             file: w.file.clone(),
             requests: w.described.clone(),

@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
 pub use control::Control;
-pub use profile::{parse_stages, Profile, Stage};
+pub use profile::{parse_connection_stages, parse_stages, Profile, Stage};
 pub use requests::{smooth_cycle, Fill, Requests};
 use schedule::{Schedule, Ticket};
 pub use shard::Shard;
@@ -71,6 +71,9 @@ pub struct LoadPlan {
     /// `--stages`: the open model's rate changes over the run (then `rate` is its mean,
     /// `requests` and `duration` the plan's).
     pub stages: Option<Arc<Profile>>,
+    /// `--connection-stages`: the closed loop's connections change over the run (as a
+    /// level: connection k sends while the level is above k; `concurrency` is its peak).
+    pub connection_stages: Option<Arc<Profile>>,
 }
 
 /// A deterministic generator stall, for tests of the verdict rules.
@@ -129,6 +132,11 @@ struct Shared {
     streams: u32,
     /// Send a request once more after an idle close (idempotent methods only).
     retry_idle_close: bool,
+    /// The closed loop's connections over time (`--connection-stages`).
+    connection_stages: Option<Arc<Profile>>,
+    /// Threads the connections are dealt over (a connection's slot is its place in
+    /// that deal, so the first k slots are spread over every thread).
+    threads: u32,
 }
 
 impl Shared {
@@ -197,6 +205,8 @@ pub fn start(
         streams: plan.streams.max(1),
         retry_idle_close: plan.retry_idle_close && requests.all_idempotent(),
         requests,
+        connection_stages: plan.connection_stages.clone(),
+        threads,
     });
     let finished = Arc::new(Notify::new());
     let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));
@@ -268,10 +278,12 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
             tokio::task::spawn_local(async move { pacer.run(&shared.control).await })
         };
         let workers: Vec<_> = links
-            .map(|link| {
+            .enumerate()
+            .map(|(k, link)| {
                 let (shared, recorder, pacer) = (shared.clone(), recorder.clone(), pacer.clone());
+                let slot = k as u32 / streams * shared.threads + index as u32;
                 tokio::task::spawn_local(async move {
-                    worker::run(&shared, &recorder, &pacer, link).await
+                    worker::run(&shared, &recorder, &pacer, link, slot).await
                 })
             })
             .collect();

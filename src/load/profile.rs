@@ -10,10 +10,10 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// One stage: the rate it ends at, and how long it takes to get there.
+/// One stage: the level it ends at, and how long it takes to get there.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stage {
-    /// Requests per second at the stage's end.
+    /// Requests per second at the stage's end (connections, for the closed loop's).
     pub rate: f64,
     /// Seconds.
     pub duration_s: f64,
@@ -21,22 +21,43 @@ pub struct Stage {
 
 /// Parses `RATE:DURATION,...` (e.g. `500:1m,500:5m,0:30s`).
 pub fn parse_stages(spec: &str) -> Result<Vec<Stage>, String> {
+    parse_levels(spec, ("RATE", "requests per second", "500:1m,500:5m,0:30s"))
+}
+
+/// Parses `N:DURATION,...` for the closed loop's connections (e.g. `50:30s,50:2m`).
+pub fn parse_connection_stages(spec: &str) -> Result<Vec<Stage>, String> {
+    let stages = parse_levels(spec, ("N", "connections", "50:30s,50:2m,0:10s"))?;
+    match stages
+        .iter()
+        .find(|s| s.rate.fract() != 0.0 || s.rate > 100_000.0)
+    {
+        Some(s) => Err(format!(
+            "'{}': connections are a whole number up to 100000",
+            s.rate
+        )),
+        None => Ok(stages),
+    }
+}
+
+/// `LEVEL:DURATION,...`, the level named by `(name, unit, example)`.
+fn parse_levels(
+    spec: &str,
+    (name, unit, example): (&str, &str, &str),
+) -> Result<Vec<Stage>, String> {
     let stages = spec
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|part| {
-            let (rate, d) = part
+            let (level, d) = part
                 .split_once(':')
-                .ok_or_else(|| format!("'{part}': expected RATE:DURATION, e.g. 500:1m"))?;
-            let rate: f64 = rate
+                .ok_or_else(|| format!("'{part}': expected {name}:DURATION, e.g. {example}"))?;
+            let rate: f64 = level
                 .trim()
                 .parse()
                 .ok()
                 .filter(|r: &f64| r.is_finite() && *r >= 0.0)
-                .ok_or_else(|| {
-                    format!("'{part}': the rate must be a number ≥ 0 (requests per second)")
-                })?;
+                .ok_or_else(|| format!("'{part}': {name} must be a number ≥ 0 ({unit})"))?;
             let d = humantime::parse_duration(d.trim())
                 .ok()
                 .filter(|d| !d.is_zero())
@@ -48,10 +69,10 @@ pub fn parse_stages(spec: &str) -> Result<Vec<Stage>, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     if stages.is_empty() {
-        return Err("no stages: e.g. --stages 500:1m,500:5m,0:30s".into());
+        return Err(format!("no stages: e.g. {example}"));
     }
     if stages.iter().all(|s| s.rate == 0.0) {
-        return Err("every stage's rate is 0: nothing would be sent".into());
+        return Err(format!("every stage is at 0 {unit}: nothing would be sent"));
     }
     Ok(stages)
 }
@@ -133,6 +154,38 @@ impl Profile {
             })
     }
 
+    /// The level (a rate, or connections) at `t` seconds: linear within each stage.
+    pub fn level_at(&self, t: f64) -> f64 {
+        self.pieces
+            .iter()
+            .find(|p| t < p.start_s + p.d)
+            .map_or(0.0, |p| {
+                p.a + (p.b - p.a) * ((t - p.start_s) / p.d).max(0.0)
+            })
+    }
+
+    /// The first time from `t` at which the level is above `level`; `None` when it is
+    /// not again before the plan ends.
+    pub fn next_above(&self, level: f64, t: f64) -> Option<f64> {
+        self.pieces
+            .iter()
+            .filter(|p| p.start_s + p.d > t)
+            .find_map(|p| {
+                let end = p.start_s + p.d;
+                // When this stage crosses the level (it is above it after, or before).
+                let cross = (p.a != p.b).then(|| p.start_s + (level - p.a) / (p.b - p.a) * p.d);
+                let from = match (p.a > level, p.b > level) {
+                    (true, true) => p.start_s,
+                    // Falling through the level: above only before the crossing.
+                    (true, false) => return cross.filter(|c| *c > t).map(|_| p.start_s.max(t)),
+                    // Rising through it: above just after the crossing.
+                    (false, true) => cross.unwrap_or(p.start_s) + 1e-6,
+                    (false, false) => return None,
+                };
+                (from < end).then_some(from.max(t))
+            })
+    }
+
     /// When ticket `i` is due, in seconds from the start; `None` past the plan.
     pub fn due(&self, i: u64) -> Option<f64> {
         let n = i as f64;
@@ -200,5 +253,25 @@ mod tests {
         // The first ticket is due at the start.
         let flat = Profile::new(parse_stages("50:1s,50:3s").unwrap());
         assert!((flat.due(0).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_connection_level_rises_holds_and_falls_and_says_when_a_slot_wakes() {
+        // 0 → 4 over 2 s, 4 for 2 s, 4 → 0 over 2 s.
+        let p = Profile::new(parse_connection_stages("4:2s,4:2s,0:2s").unwrap());
+        assert_eq!(p.level_at(0.0), 0.0);
+        assert!((p.level_at(1.0) - 2.0).abs() < 1e-9);
+        assert_eq!(p.level_at(3.0), 4.0);
+        assert!((p.level_at(5.5) - 1.0).abs() < 1e-9);
+        assert_eq!(p.level_at(6.0), 0.0, "past the plan");
+        // Slot 2 (the third connection) starts when the level passes 2, at 1 s.
+        assert!((p.next_above(2.0, 0.0).unwrap() - 1.0).abs() < 1e-3);
+        // Already above: now.
+        assert_eq!(p.next_above(2.0, 3.0), Some(3.0));
+        // On the way down, above only until the crossing; after it, never again.
+        assert_eq!(p.next_above(1.0, 4.5), Some(4.5));
+        assert_eq!(p.next_above(1.0, 5.5), None);
+        assert!(parse_connection_stages("2.5:1s").is_err());
+        assert!(parse_connection_stages("0:1s").is_err());
     }
 }

@@ -16,6 +16,7 @@ pub(super) async fn run(
     recorder: &RefCell<Recorder>,
     pacer: &Pacer,
     mut link: Link,
+    slot: u32,
 ) {
     // When this connection last became free to send: a ticket due before then waited
     // for the server, not for golive.
@@ -25,7 +26,15 @@ pub(super) async fn run(
     let mut timeout = std::pin::pin!(tokio::time::sleep(shared.timeout));
     // Where a request filled per send is written: its capacity is kept between sends.
     let mut buf = Vec::new();
-    while let Some(ticket) = shared.schedule.next_ticket(&shared.control) {
+    loop {
+        if let Some(stages) = &shared.connection_stages {
+            if !active(shared, stages, slot).await {
+                break;
+            }
+        }
+        let Some(ticket) = shared.schedule.next_ticket(&shared.control) else {
+            break;
+        };
         shared.inject_lag(&ticket);
         let which = shared.requests.pick(ticket.index);
         let pace = match ticket.due {
@@ -95,6 +104,23 @@ pub(super) async fn run(
         if failed {
             shared.check_stop_rule();
         }
+    }
+}
+
+/// Waits until the connection level is above this connection's slot; false when it
+/// never will be again in this run, or the run stops first.
+async fn active(shared: &Shared, stages: &super::Profile, slot: u32) -> bool {
+    let t = shared.start.elapsed().as_secs_f64();
+    if stages.level_at(t) > f64::from(slot) {
+        return true;
+    }
+    let Some(at) = stages.next_above(f64::from(slot), t) else {
+        return false;
+    };
+    let due = shared.start + Duration::from_secs_f64(at);
+    tokio::select! {
+        _ = tokio::time::sleep_until(due.into()) => !shared.control.is_stopping(),
+        _ = shared.control.stopped() => false,
     }
 }
 

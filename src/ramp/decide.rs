@@ -57,6 +57,7 @@ mod tests {
         let sample = crate::gates::stress::StressPlan::for_tests("http://127.0.0.1:1/");
         RampPlan {
             pre: None,
+            pre_basis: None,
             sample,
             steps: Vec::new(),
             interval,

@@ -144,6 +144,8 @@ pub struct Direct {
 pub struct RampPlan {
     /// The pre-ramp stress gate; `None` with --skip-pre.
     pub pre: Option<StressPlan>,
+    /// Where the pre-gate's rate came from, when a capacity card set it.
+    pub pre_basis: Option<String>,
     /// The synthetic load of each window, with the rollback criteria as its SLOs.
     pub sample: StressPlan,
     pub steps: Vec<Step>,

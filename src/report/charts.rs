@@ -69,7 +69,35 @@ fn percentile_label(x: &f64) -> String {
 /// The latency percentile spectrum, as HdrHistogram's plotter draws it: x is
 /// 1 / (1 − percentile) on a log scale from 0 to 99.999%, y is latency in ms.
 pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> Svg {
+    spectrum_with(lines, &Requirement::default())
+}
+
+/// What a spectrum is held to: percentile requirements drawn as `(percent, ms)`
+/// points the curves must pass below, and the latency axis on a log scale (so that a
+/// failing step's curve does not flatten the passing ones).
+#[derive(Clone, Debug, Default)]
+pub struct Requirement {
+    pub points: Vec<(f64, f64)>,
+    pub log_latency: bool,
+}
+
+pub fn spectrum_with(lines: &[(&str, &Hist, RGBColor)], req: &Requirement) -> Svg {
     const TOP: f64 = 100_000.0;
+    let x_of = |q: f64| {
+        if q >= 1.0 - 1.0 / TOP {
+            TOP
+        } else {
+            1.0 / (1.0 - q)
+        }
+    };
+    // On a log latency axis, y is drawn as log10(ms) and labelled back in ms.
+    let y_of = |ms: f64| {
+        if req.log_latency {
+            ms.max(0.001).log10()
+        } else {
+            ms
+        }
+    };
     let series: Vec<Line> = lines
         .iter()
         .filter(|(_, h, _)| !h.is_empty())
@@ -77,40 +105,65 @@ pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> Svg {
             let points = h
                 .iter_quantiles(5)
                 .map(|v| {
-                    let q = v.quantile_iterated_to();
-                    let x = if q >= 1.0 - 1.0 / TOP {
-                        TOP
-                    } else {
-                        1.0 / (1.0 - q)
-                    };
-                    (x, ms(v.value_iterated_to()))
+                    (
+                        x_of(v.quantile_iterated_to()),
+                        y_of(ms(v.value_iterated_to())),
+                    )
                 })
                 .collect();
             (*name, points, *color)
         })
         .collect();
-    let y_max = series
+    let marks: Vec<(f64, f64)> = req
+        .points
         .iter()
-        .flat_map(|(_, p, _)| p.iter().map(|&(_, y)| y))
-        .fold(0.0, f64::max)
-        .max(0.001)
-        * 1.08;
+        .map(|&(pct, t)| (x_of(pct / 100.0), y_of(t)))
+        .collect();
+    let ys = || {
+        series
+            .iter()
+            .flat_map(|(_, p, _)| p.iter().map(|&(_, y)| y))
+            .chain(marks.iter().map(|&(_, y)| y))
+    };
+    let (y_min, y_max) = if req.log_latency {
+        (
+            ys().fold(f64::MAX, f64::min).floor(),
+            ys().fold(f64::MIN, f64::max).ceil().max(0.0),
+        )
+    } else {
+        (0.0, ys().fold(0.0, f64::max).max(0.001) * 1.08)
+    };
+    // Labelled back in ms (on a log axis only).
+    let y_label = |v: &f64| {
+        let ms = 10f64.powf(*v);
+        if ms >= 1.0 {
+            format!("{ms:.0}")
+        } else {
+            format!("{ms}")
+        }
+    };
     svg(340, |root| {
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .margin_right(36)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d((1f64..TOP).log_scale(), 0f64..y_max)?;
-        chart
-            .configure_mesh()
-            .x_labels(6)
+            .build_cartesian_2d((1f64..TOP).log_scale(), y_min..y_max.max(y_min + 0.001))?;
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(6)
             .x_label_formatter(&percentile_label)
             .x_desc("percentile")
-            .y_desc("latency (ms)")
+            .y_desc(if req.log_latency {
+                "latency (ms, log scale)"
+            } else {
+                "latency (ms)"
+            })
             .label_style((FONT, 13))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
+            .light_line_style(WHITE.mix(0.0));
+        if req.log_latency {
+            mesh.y_label_formatter(&y_label);
+        }
+        mesh.draw()?;
         for (name, points, color) in series {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))?
@@ -118,6 +171,16 @@ pub fn spectrum(lines: &[(&str, &Hist, RGBColor)]) -> Svg {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
+        }
+        // Each requirement: a dashed level up to its percentile, ending in a cross.
+        for &(x, y) in &marks {
+            chart.draw_series(DashedLineSeries::new(
+                [(1.0, y), (x, y)],
+                6,
+                4,
+                BLACK.stroke_width(1),
+            ))?;
+            chart.draw_series([Cross::new((x, y), 6, BLACK.stroke_width(2))])?;
         }
         chart
             .configure_series_labels()

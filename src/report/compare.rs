@@ -94,3 +94,35 @@ pub fn text(r: &CompareReport, width: usize) -> String {
     let _ = writeln!(out, "{}", paint::verdict_line(r.outcome()));
     out
 }
+
+/// Two capacity cards compared, for the terminal.
+pub fn capacity_text(c: &crate::compare::capacity::CapacityComparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "golive compare  (two capacity cards)");
+    for (label, b) in [("baseline", &c.baseline), ("candidate", &c.candidate)] {
+        let failed = b.failed_at.map_or("no rate failed".into(), |f| {
+            format!("failed at {f:.0} req/s")
+        });
+        let caveat = if b.caveat.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", b.caveat)
+        };
+        let _ = writeln!(
+            out,
+            "  {label:<10} {}  held {:.0} req/s, {failed}{caveat}",
+            b.file, b.max_rps
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  maximum    {:+.1}% (band -{}%)",
+        c.change_pct, c.band_pct
+    );
+    for n in &c.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    let _ = writeln!(out, "\n{}", c.said);
+    let _ = writeln!(out, "verdict: {}", c.change.outcome().as_str());
+    out
+}

@@ -675,11 +675,25 @@ fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
             (name.as_str(), h, color)
         })
         .collect();
+    // The percentile SLOs, as points each curve must pass below.
+    let requirement = charts::Requirement {
+        points: c
+            .slos
+            .iter()
+            .filter_map(|s| crate::slo::Slo::parse(s).ok())
+            .filter(|s| s.scope.is_none())
+            .filter_map(|s| match s.metric {
+                crate::slo::Metric::Percentile(p) => Some((p, s.threshold)),
+                _ => None,
+            })
+            .collect(),
+        log_latency: true,
+    };
     if !lines.is_empty() {
         figure(
             out,
-            &charts::spectrum(&lines),
-            "Each step's latency by percentile after its warm-up (green passed, vermillion failed, grey invalid): the maximum is the highest rate whose whole curve stays within the SLOs.",
+            &charts::spectrum_with(&lines, &requirement),
+            "Each step's latency by percentile after its warm-up, on a log latency scale (green passed, vermillion failed, grey invalid); each cross is a percentile SLO, which a passing curve stays below: the maximum is the highest rate whose whole curve does.",
         );
     }
     let points: Vec<(f64, Option<f64>, Option<f64>, bool)> = c

@@ -57,9 +57,20 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
     match &plan.pre {
         Some(pre) => {
             let slos: Vec<String> = pre.slos.iter().map(|s| s.to_string()).collect();
+            let load = &pre.load;
+            let size = match (load.requests, load.duration) {
+                (Some(n), _) => format!("{n} requests"),
+                (None, Some(d)) => humantime::format_duration(d).to_string(),
+                (None, None) => String::new(),
+            };
+            let rate = load.rate.map_or(String::new(), |r| match &plan.pre_basis {
+                Some(basis) => format!(" at {r:.0} req/s ({basis})"),
+                None => format!(" at {r:.0} req/s"),
+            });
             let _ = writeln!(
                 out,
-                "  pre-gate    stress run judged by {}",
+                "  pre-gate    stress run of {size}{rate} over {} connections, judged by {}",
+                load.concurrency,
                 slos.join(", ")
             );
         }

@@ -165,3 +165,21 @@ pub fn stress(r: &StressReport, width: usize) -> String {
     let _ = writeln!(out, "{verdict}");
     out
 }
+
+/// A step as one line (and its reason on the next), for the terminal.
+pub fn capacity_step(s: &crate::capacity::StepRecord) -> String {
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+    format!(
+        "  {:<7} {:>9.0} req/s  {:<8} achieved {:>9.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} conns{}",
+        s.phase,
+        s.rate,
+        s.outcome.as_str(),
+        s.achieved_rps,
+        ms(s.p50_ms),
+        ms(s.p99_ms),
+        s.windows_passed,
+        s.windows,
+        s.connections,
+        s.why.as_ref().map_or(String::new(), |w| format!("\n          {w}"))
+    )
+}

@@ -1,6 +1,8 @@
 //! `golive demo`: starts the embedded target on an ephemeral loopback port and runs
 //! golive against it, so a newcomer sees real output with nothing else running.
 
+mod capacity;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -78,6 +80,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
         streams: 1,
         retry_idle_close: true,
         stages: None,
+        connection_stages: None,
     };
     let compare_load = closed.clone();
     let open = LoadPlan {
@@ -121,6 +124,7 @@ pub fn run(args: &DemoArgs) -> exit::Result<Finished> {
     }
 
     outcomes.push(workload_demo(&rt, &cancel, &out, &base, &compare_load)?);
+    outcomes.push(capacity::run(&rt, &cancel, &out, &compare_load)?);
 
     let smoke_plan = SmokePlan {
         base: target(&base),
@@ -300,6 +304,7 @@ fn ramp_plan(url: &str) -> RampPlan {
         streams: 1,
         retry_idle_close: true,
         stages: None,
+        connection_stages: None,
     };
     let slos = |exprs: &[&str]| -> Vec<Slo> {
         exprs
@@ -313,6 +318,7 @@ fn ramp_plan(url: &str) -> RampPlan {
             load(10, Some(100), None, None),
             slos(&DEFAULT_STRESS_SLOS),
         )),
+        pre_basis: None,
         sample: StressPlan::simple_get(
             target(url),
             load(10, None, Some(Duration::from_millis(500)), Some(60.0)),

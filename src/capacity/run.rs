@@ -1,0 +1,180 @@
+//! The search, driven: fixed-rate steps chosen by [`Search`], each judged as it ends,
+//! until the maximum is bracketed and confirmed or something else limits the search.
+//! Shared by `golive capacity` and the demo; Ctrl-C (the caller's [`Cancel`]) keeps
+//! what was found.
+
+use std::time::{Duration, Instant};
+
+use super::{judge_step, CapacityRun, Found, Limit, Next, Search, StepOutcome, StepRecord};
+use super::{StepRules, MAX_CONNECTIONS};
+use crate::gates::stress::{self, StressPlan};
+use crate::http::SetupError;
+use crate::outcome::Outcome;
+use crate::shutdown::Cancel;
+
+/// What the search runs: the step's plan (its rate set per step) and its bounds.
+#[derive(Clone, Debug)]
+pub struct CapacityPlan {
+    pub stress: StressPlan,
+    pub rules: StepRules,
+    pub start_rate: f64,
+    pub max_rate: f64,
+    /// Relative width at which the bracket is closed (0.05: within 5%).
+    pub precision: f64,
+    pub repeat: u32,
+    pub max_duration: Duration,
+    /// Connections may be doubled when they, not the target, were the limit (false
+    /// when the user chose them).
+    pub grow_connections: bool,
+}
+
+/// Runs the search; `on_step` hears each step as it is judged.
+pub async fn search(
+    plan: &CapacityPlan,
+    cancel: &Cancel,
+    mut on_step: impl FnMut(&StepRecord),
+) -> Result<(Outcome, CapacityRun), SetupError> {
+    let mut stress_plan = plan.stress.clone();
+    let mut search = Search::new(plan.start_rate, plan.max_rate, plan.precision, plan.repeat);
+    let clock = Instant::now();
+    let step = Duration::from_secs_f64(plan.rules.step_s);
+    let mut steps: Vec<StepRecord> = Vec::new();
+    let limit = loop {
+        let Next::Step { rate, phase } = search.next() else {
+            break match search.fail {
+                Some(_) => Limit::Target {
+                    binding_slo: binding(&steps),
+                },
+                None => Limit::MaxRate,
+            };
+        };
+        if clock.elapsed() + step > plan.max_duration {
+            break Limit::MaxDuration;
+        }
+        stress_plan.load.rate = Some(rate);
+        let report = stress::run(&stress_plan, Duration::from_millis(100), cancel, |_| {}).await?;
+        if report.outcome() == Outcome::Interrupted || cancel.is_cancelled() {
+            break Limit::Interrupted;
+        }
+        let record = judge_step(
+            &report,
+            &stress_plan.slos,
+            &plan.rules,
+            (rate, stress_plan.load.concurrency, phase),
+        );
+        on_step(&record);
+        let (outcome, limited) = (record.outcome, record.connections_limited);
+        let why = record.why.clone().unwrap_or_default();
+        steps.push(record);
+        match outcome {
+            StepOutcome::Invalid
+                if limited
+                    && plan.grow_connections
+                    && stress_plan.load.concurrency < MAX_CONNECTIONS =>
+            {
+                // golive's connections, not the target, were the limit: more, and again.
+                let load = &mut stress_plan.load;
+                load.concurrency = (load.concurrency * 2).min(MAX_CONNECTIONS);
+                load.threads = load.threads.min(load.concurrency);
+            }
+            StepOutcome::Invalid => {
+                break Limit::Generator {
+                    why: format!("at {rate:.0} req/s: {why}"),
+                }
+            }
+            o => search.record(rate, o),
+        }
+    };
+    let found = search.pass().map(|max| Found {
+        max_rps: max,
+        low: max,
+        high: search.fail,
+        confirmed: steps
+            .iter()
+            .filter(|s| s.rate == max && s.outcome == StepOutcome::Pass)
+            .count() as u32,
+    });
+    let (outcome, said) = verdict(&found, &limit, plan.start_rate);
+    Ok((
+        outcome,
+        CapacityRun {
+            url: plan.stress.target.uri.to_string(),
+            slos: plan.stress.slos.iter().map(|s| s.to_string()).collect(),
+            step_s: plan.rules.step_s,
+            warmup_s: plan.rules.warmup_s,
+            precision_pct: plan.precision * 100.0,
+            steps,
+            found,
+            limit,
+            said,
+        },
+    ))
+}
+
+/// The SLO that failed most often in the steps that failed.
+fn binding(steps: &[StepRecord]) -> String {
+    let mut counts: Vec<(&String, usize)> = Vec::new();
+    for s in steps.iter().filter(|s| s.outcome == StepOutcome::Fail) {
+        for b in &s.breached {
+            match counts.iter_mut().find(|(n, _)| *n == b) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((b, 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, c)| *c)
+        .map_or(String::new(), |(n, _)| n.clone())
+}
+
+fn verdict(found: &Option<Found>, limit: &Limit, start: f64) -> (Outcome, String) {
+    let interval = |f: &Found| match f.high {
+        Some(h) => format!("between {:.0} and {:.0} req/s", f.low, h),
+        None => format!("at least {:.0} req/s", f.low),
+    };
+    match (found, limit) {
+        (Some(f), Limit::Target { binding_slo }) => (
+            Outcome::Pass,
+            format!(
+                "MAXIMUM {:.0} req/s: the target sustains it with every SLO held (run {} times); its limit lies {}, bound by {binding_slo}",
+                f.max_rps, f.confirmed, interval(f)
+            ),
+        ),
+        (None, Limit::Target { binding_slo }) => (
+            Outcome::Fail,
+            format!(
+                "the target did not hold its SLOs at the start rate {start:.0} req/s ({binding_slo}): its capacity is below it (--start-rate)"
+            ),
+        ),
+        (f, Limit::Generator { why }) => (
+            Outcome::Inconclusive,
+            format!(
+                "the generator is the limit, not the target ({why}); {}",
+                f.as_ref().map_or("no rate passed before it".into(), |f| format!(
+                    "the target held {} so far",
+                    interval(f)
+                ))
+            ),
+        ),
+        (f, other) => (
+            if matches!(other, Limit::Interrupted) {
+                Outcome::Interrupted
+            } else {
+                Outcome::Inconclusive
+            },
+            format!(
+                "{}: {}",
+                match other {
+                    Limit::MaxRate => "--max-rate reached",
+                    Limit::MaxDuration => "--max-duration reached",
+                    _ => "interrupted",
+                },
+                f.as_ref().map_or("no rate passed".into(), |f| format!(
+                    "the target held {} (a lower bound)",
+                    interval(f)
+                ))
+            ),
+        ),
+    }
+}
