@@ -137,8 +137,13 @@ fn verdict(found: &Option<Found>, limit: &Limit, start: f64) -> (Outcome, String
         (Some(f), Limit::Target { binding_slo }) => (
             Outcome::Pass,
             format!(
-                "MAXIMUM {:.0} req/s: the target sustains it with every SLO held (run {} times); its limit lies {}, bound by {binding_slo}",
-                f.max_rps, f.confirmed, interval(f)
+                "MAXIMUM {:.0} req/s: the target sustains it with every SLO held ({}); its limit lies {}, bound by {binding_slo}",
+                f.max_rps,
+                match f.confirmed {
+                    1 => "run once".to_string(),
+                    n => format!("run {n} times"),
+                },
+                interval(f)
             ),
         ),
         (None, Limit::Target { binding_slo }) => (
