@@ -154,6 +154,12 @@ pub struct CapacityArgs {
     #[arg(long, default_value_t = 2)]
     pub repeat: u32,
 
+    /// Instead of the rate search: a closed-loop step at each of these connection
+    /// counts (6 or more, e.g. 1,2,4,8,16,32,64), and the Universal Scalability Law
+    /// fitted to their throughput, with the peak it predicts.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', conflicts_with_all = ["concurrency", "start_rate", "max_rate", "repeat", "precision"])]
+    pub concurrency_steps: Vec<u32>,
+
     /// Stop bisecting when the passing and failing rates are this close (percent).
     #[arg(long, default_value_t = 5.0)]
     pub precision: f64,

@@ -203,3 +203,39 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("is not a capacity card"), "{}", r.stderr);
 }
+
+#[test]
+fn a_concurrency_sweep_fits_the_usl_and_predicts_the_targets_ceiling() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let server = target();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, html) = (dir.path().join("usl.json"), dir.path().join("usl.html"));
+    let mut cmd = golive();
+    cmd.args(["capacity", &format!("http://{}/health", server.addr)])
+        .args(["--concurrency-steps", "1,2,4,8,16,32", "--step", "1s"])
+        .args(["--warmup", "0s", "--slo", "p99<100ms", "--threads", "1"])
+        .args([
+            "--json",
+            out.to_str().unwrap(),
+            "--report",
+            html.to_str().unwrap(),
+        ]);
+    let r = run_with(cmd, Duration::from_secs(60));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let doc: serde_json::Value = read_json(&out);
+    assert_eq!(doc["limit"]["kind"], "concurrency", "{}", doc["limit"]);
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6);
+    // 4 workers of 2 ms: no step can carry more than 2,000 req/s.
+    let max = doc["found"]["max_rps"].as_f64().unwrap();
+    assert!(max <= 2000.0 * 1.05, "{max}");
+    let usl = &doc["usl"];
+    let peak = usl["peak_rps"].as_f64().unwrap();
+    assert!((1500.0..=2600.0).contains(&peak), "{usl}");
+    assert!(r.stdout.contains("USL:"), "{}", r.stdout);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Universal Scalability Law"),
+        "the fit is drawn"
+    );
+}

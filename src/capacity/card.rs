@@ -58,6 +58,9 @@ impl Card {
             Limit::MaxRate => " (a lower bound: --max-rate was reached)".into(),
             Limit::MaxDuration => " (a lower bound: --max-duration ran out)".into(),
             Limit::Interrupted => " (a lower bound: the search was interrupted)".into(),
+            Limit::Concurrency => {
+                " (a lower bound: the highest throughput a closed-loop step held)".into()
+            }
         };
         Ok(Card {
             max_rps: found.max_rps,

@@ -9,13 +9,14 @@ mod card;
 mod judge;
 mod run;
 mod search;
+pub mod usl;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use card::Card;
 pub use judge::{judge_step, StepRules};
-pub use run::{search, CapacityPlan};
+pub use run::{search, sweep, CapacityPlan};
 pub use search::{Next, Search};
 
 /// The most connections the search grows to when they, not the target, are the limit.
@@ -47,7 +48,7 @@ impl StepOutcome {
 /// One fixed-rate step.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct StepRecord {
-    /// Planned requests per second.
+    /// Planned requests per second (0 in a concurrency sweep: the closed loop plans none).
     pub rate: f64,
     pub connections: u32,
     /// Its part in the search: probe, bisect or repeat.
@@ -91,6 +92,9 @@ pub enum Limit {
     MaxDuration,
     /// Ctrl-C: what was found so far.
     Interrupted,
+    /// `--concurrency-steps`: every concurrency was run (closed loop); the maximum is
+    /// the highest throughput a step achieved within the SLOs.
+    Concurrency,
 }
 
 /// The maximum sustainable rate with the interval it lies in.
@@ -120,6 +124,20 @@ pub struct CapacityRun {
     pub limit: Limit,
     /// The answer in one sentence.
     pub said: String,
+    /// `--concurrency-steps`: the Universal Scalability Law fitted to the steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usl: Option<usl::UslFit>,
+}
+
+impl StepRecord {
+    /// How the step is named: its rate, or its connections in a concurrency sweep.
+    pub fn label(&self) -> String {
+        match self.phase.as_str() {
+            "concurrency" if self.connections == 1 => "1 connection".into(),
+            "concurrency" => format!("{} connections", self.connections),
+            _ => format!("{:.0} req/s {}", self.rate, self.phase),
+        }
+    }
 }
 
 pub type CapacityReport = crate::outcome::Document<CapacityRun>;

@@ -26,6 +26,8 @@ pub struct CapacityPlan {
     /// Connections may be doubled when they, not the target, were the limit (false
     /// when the user chose them).
     pub grow_connections: bool,
+    /// `--concurrency-steps`: a closed-loop sweep instead of the rate search.
+    pub concurrency_steps: Vec<u32>,
 }
 
 /// Runs the search; `on_step` hears each step as it is judged.
@@ -107,6 +109,101 @@ pub async fn search(
             found,
             limit,
             said,
+            usl: None,
+        },
+    ))
+}
+
+/// `--concurrency-steps`: a closed-loop step at each concurrency, each judged by the
+/// SLOs, then the Universal Scalability Law fitted to their throughput. The maximum
+/// is the highest throughput a step achieved within the SLOs.
+pub async fn sweep(
+    plan: &CapacityPlan,
+    cancel: &Cancel,
+    mut on_step: impl FnMut(&StepRecord),
+) -> Result<(Outcome, CapacityRun), SetupError> {
+    let mut stress_plan = plan.stress.clone();
+    let threads = stress_plan.load.threads;
+    stress_plan.load.rate = None;
+    let clock = Instant::now();
+    let step = Duration::from_secs_f64(plan.rules.step_s);
+    let mut steps: Vec<StepRecord> = Vec::new();
+    let mut limit = Limit::Concurrency;
+    for &c in &plan.concurrency_steps {
+        if clock.elapsed() + step > plan.max_duration {
+            limit = Limit::MaxDuration;
+            break;
+        }
+        stress_plan.load.concurrency = c;
+        stress_plan.load.threads = threads.min(c);
+        let report = stress::run(&stress_plan, Duration::from_millis(100), cancel, |_| {}).await?;
+        if report.outcome() == Outcome::Interrupted || cancel.is_cancelled() {
+            limit = Limit::Interrupted;
+            break;
+        }
+        let mut record = judge_step(
+            &report,
+            &stress_plan.slos,
+            &plan.rules,
+            (0.0, c, "concurrency"),
+        );
+        // The closed loop has no plan to fall behind, and its connections are the load.
+        record.connections_limited = false;
+        on_step(&record);
+        steps.push(record);
+    }
+    let measured: Vec<(u32, f64)> = steps
+        .iter()
+        .filter(|s| s.outcome != StepOutcome::Invalid)
+        .map(|s| (s.connections, s.achieved_rps))
+        .collect();
+    let fit = super::usl::fit(&measured);
+    let found = steps
+        .iter()
+        .filter(|s| s.outcome == StepOutcome::Pass)
+        .map(|s| s.achieved_rps)
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        .map(|max| Found {
+            max_rps: max,
+            low: max,
+            high: None,
+            confirmed: 1,
+        });
+    let (outcome, mut said) = match (&found, &limit) {
+        (_, Limit::Interrupted) => (Outcome::Interrupted, "interrupted".to_string()),
+        (Some(f), _) => (
+            Outcome::Pass,
+            format!(
+                "the highest throughput within the SLOs: {:.0} req/s (closed loop, {} concurrencies)",
+                f.max_rps,
+                steps.len()
+            ),
+        ),
+        (None, _) => (
+            Outcome::Fail,
+            "no concurrency held the SLOs".to_string(),
+        ),
+    };
+    if matches!(limit, Limit::MaxDuration) {
+        said.push_str("; --max-duration ran out before every concurrency was run");
+    }
+    match &fit {
+        Ok(f) => said = format!("{said}. {}", f.said),
+        Err(e) => said = format!("{said}. {e}"),
+    }
+    Ok((
+        outcome,
+        CapacityRun {
+            url: plan.stress.target.uri.to_string(),
+            slos: plan.stress.slos.iter().map(|s| s.to_string()).collect(),
+            step_s: plan.rules.step_s,
+            warmup_s: plan.rules.warmup_s,
+            precision_pct: plan.precision * 100.0,
+            steps,
+            found,
+            limit,
+            said,
+            usl: fit.ok(),
         },
     ))
 }
@@ -173,6 +270,7 @@ fn verdict(found: &Option<Found>, limit: &Limit, start: f64) -> (Outcome, String
                 match other {
                     Limit::MaxRate => "--max-rate reached",
                     Limit::MaxDuration => "--max-duration reached",
+                    Limit::Concurrency => "every concurrency was run",
                     _ => "interrupted",
                 },
                 f.as_ref().map_or("no rate passed".into(), |f| format!(

@@ -29,19 +29,45 @@ pub fn run(args: &CapacityArgs) -> exit::Result<Finished> {
         let _in = rt.enter();
         crate::shutdown::Cancel::on_signals()
     };
+    let slos = plan
+        .stress
+        .slos
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let search = if plan.concurrency_steps.is_empty() {
+        format!(
+            "within {}% · the maximum run {} more times",
+            args.precision, args.repeat
+        )
+    } else {
+        let counts: Vec<String> = plan
+            .concurrency_steps
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        format!(
+            "closed loop at {} connections · a USL fit",
+            counts.join(", ")
+        )
+    };
     human.text(&format!(
-        "golive capacity  {}\n  steps of {} (the first {} left out) · SLOs {} · within {}% · the maximum run {} more times\n",
+        "golive capacity  {}\n  steps of {} (the first {} left out) · SLOs {slos} · {search}\n",
         plan.stress.target.uri,
         humantime::format_duration(args.step),
         humantime::format_duration(args.warmup),
-        plan.stress.slos.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-        args.precision,
-        args.repeat
     ));
+    let on_step =
+        |step: &capacity::StepRecord| console::out(&format!("{}\n", text::capacity_step(step)));
     let (outcome, found) = rt
-        .block_on(capacity::search(&plan, &cancel, |step| {
-            console::out(&format!("{}\n", text::capacity_step(step)))
-        }))
+        .block_on(async {
+            if plan.concurrency_steps.is_empty() {
+                capacity::search(&plan, &cancel, on_step).await
+            } else {
+                capacity::sweep(&plan, &cancel, on_step).await
+            }
+        })
         .map_err(Failure::usage)?;
     let said = found.said.clone();
     let doc: CapacityReport = Document::new("capacity", started, outcome, found);

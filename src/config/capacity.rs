@@ -39,6 +39,21 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<CapacityPlan, ConfigError> 
     if !(0.1..=50.0).contains(&args.precision) {
         return invalid("--precision is a percentage between 0.1 and 50");
     }
+    let steps = &args.concurrency_steps;
+    if !steps.is_empty() {
+        let mut distinct = steps.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < crate::capacity::usl::MIN_POINTS {
+            return invalid(&format!(
+                "--concurrency-steps needs {} different connection counts or more for a USL fit, e.g. 1,2,4,8,16,32",
+                crate::capacity::usl::MIN_POINTS
+            ));
+        }
+        if distinct.first() == Some(&0) || distinct.last().is_some_and(|&n| n > 100_000) {
+            return invalid("--concurrency-steps: connection counts from 1 to 100000");
+        }
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let concurrency = args.concurrency.unwrap_or(DEFAULT_CONNECTIONS);
     let stress = StressPlan {
@@ -79,5 +94,6 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<CapacityPlan, ConfigError> 
         repeat: args.repeat,
         max_duration: args.max_duration,
         grow_connections: args.concurrency.is_none(),
+        concurrency_steps: args.concurrency_steps.clone(),
     })
 }

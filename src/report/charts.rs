@@ -427,6 +427,56 @@ fn plain<'a, 'b>(
     Ok(chart)
 }
 
+/// Throughput against connections: the measured steps as dots `(n, measured, _)`, the
+/// USL model X(N) = λN / (1 + σ(N−1) + κN(N−1)) as a line (`(σ, κ, λ)`), and its
+/// peak `(n, rps)` dashed.
+pub fn usl(
+    points: &[(u32, f64, f64)],
+    (s, k, l): (f64, f64, f64),
+    peak: Option<(u32, f64)>,
+) -> Svg {
+    let model = |n: f64| l * n / (1.0 + s * (n - 1.0) + k * n * (n - 1.0));
+    let right = points
+        .iter()
+        .map(|p| f64::from(p.0))
+        .chain(peak.map(|p| f64::from(p.0)))
+        .fold(1.0, f64::max)
+        * 1.1;
+    let curve: Vec<(f64, f64)> = (0..=120)
+        .map(|i| 1.0 + (right - 1.0) * f64::from(i) / 120.0)
+        .map(|n| (n, model(n)))
+        .collect();
+    let top = points
+        .iter()
+        .map(|p| p.1)
+        .chain(curve.iter().map(|c| c.1))
+        .fold(0.001, f64::max)
+        * 1.15;
+    svg(300, |root| {
+        let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = plain(&plot, 0.0..right, 0.0..top, "connections", "req/s")?;
+        chart.draw_series(LineSeries::new(curve, BLUE.stroke_width(2)))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|p| Circle::new((f64::from(p.0), p.1), 4, ORANGE.filled())),
+        )?;
+        if let Some((n, _)) = peak {
+            chart.draw_series(dashed_vertical(f64::from(n), top, 20, GREY))?;
+        }
+        side_legend(
+            &side,
+            &[
+                ("measured", ORANGE, Swatch::Dot),
+                ("USL model", BLUE, Swatch::Line),
+                ("predicted peak", GREY, Swatch::Dashed),
+            ],
+        )?;
+        root.present()?;
+        Ok(())
+    })
+}
+
 /// A dashed vertical line at `x` from 0 to `top`: `n` dashes, each half its step.
 fn dashed_vertical(
     x: f64,

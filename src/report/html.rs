@@ -661,7 +661,7 @@ fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
         .iter()
         .filter_map(|s| {
             let h = decode_hist(&s.histogram).ok().filter(|h| !h.is_empty())?;
-            Some((format!("{:.0} req/s {}", s.rate, s.phase), h, s.outcome))
+            Some((s.label(), h, s.outcome))
         })
         .collect();
     let lines: Vec<_> = decoded
@@ -716,12 +716,30 @@ fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
             "The knee: p50 and p99 against the throughput each step achieved; the dashed line is the maximum found.",
         );
     }
+    if let Some(fit) = &c.usl {
+        figure(
+            out,
+            &charts::usl(
+                &fit.points,
+                (fit.sigma, fit.kappa, fit.lambda),
+                fit.peak_concurrency.zip(fit.peak_rps),
+            ),
+            &format!(
+                "Throughput against connections: each step measured (dots) and the Universal Scalability Law fitted to them (line; σ {:.4}, κ {:.6}, λ {:.1} req/s){}. {}",
+                fit.sigma,
+                fit.kappa,
+                fit.lambda,
+                if fit.peak_concurrency.is_some() { ", the predicted peak dashed" } else { "" },
+                fit.said
+            ),
+        );
+    }
     let rows: Vec<(String, String)> = c
         .steps
         .iter()
         .map(|s| {
             (
-                format!("{} {:.0} req/s", s.phase, s.rate),
+                s.label(),
                 format!(
                     "{}: {:.1} req/s achieved · p50 {} · p99 {} · {}/{} sub-windows held · {} connections{}",
                     s.outcome.as_str(),

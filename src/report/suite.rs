@@ -277,7 +277,7 @@ fn slo_case(v: &Verdict) -> Case {
 fn capacity_case(s: &crate::capacity::StepRecord) -> Case {
     use crate::capacity::StepOutcome;
     Case {
-        name: format!("capacity step {} {:.0} req/s", s.phase, s.rate),
+        name: format!("capacity step {}", s.label()),
         status: match s.outcome {
             StepOutcome::Pass => Status::Pass,
             StepOutcome::Fail => Status::Fail,

@@ -170,9 +170,8 @@ pub fn stress(r: &StressReport, width: usize) -> String {
 pub fn capacity_step(s: &crate::capacity::StepRecord) -> String {
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
     format!(
-        "  {:<7} {:>9.0} req/s  {:<8} achieved {:>9.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} conns{}",
-        s.phase,
-        s.rate,
+        "  {:<22} {:<8} achieved {:>9.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} conns{}",
+        s.label(),
         s.outcome.as_str(),
         s.achieved_rps,
         ms(s.p50_ms),

@@ -54,6 +54,7 @@ pub fn run(
         repeat: 1,
         max_duration: Duration::from_secs(30),
         grow_connections: true,
+        concurrency_steps: Vec::new(),
     };
     out.line(&format!(
         "golive capacity  {url} --slo 'p99<20ms' --step 1s  (a target of 4 workers × 4 ms: {:.0} req/s at most)",
