@@ -632,6 +632,12 @@ pub struct LoadArgs {
     /// per-request allocations) or hyper.
     #[arg(long, value_name = "CLIENT", default_value = "lean", conflicts_with = "http2", value_parser = PossibleValuesParser::new(["lean", "hyper"]).map(|s| s.parse::<crate::http::H1Client>().expect("listed")))]
     pub h1_client: crate::http::H1Client,
+
+    /// HTTP/2 client for the load: lean (the h2 crate's, driven directly; a request
+    /// head built once) or hyper.
+    #[arg(long, value_name = "CLIENT", default_value = "lean", requires = "http2", value_parser = PossibleValuesParser::new(["lean", "hyper"]).map(|s| s.parse::<crate::http::H2Client>().expect("listed")))]
+    #[serde(default)]
+    pub h2_client: crate::http::H2Client,
 }
 
 /// What each request carries.

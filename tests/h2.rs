@@ -1,7 +1,9 @@
 //! HTTP/2 multiplexing (`--streams N`): N requests really are in flight on one
 //! connection, a server that allows fewer concurrent streams shows as waiting in the
 //! latency (it runs from the intended send), and GOAWAY and RST_STREAM are counted as
-//! their own error kinds rather than hanging the run.
+//! their own error kinds rather than hanging the run. Each holds for both load-path
+//! clients: the h2 crate's driven directly (the default) and hyper's (`--h2-client
+//! hyper`).
 
 mod common;
 
@@ -60,18 +62,33 @@ fn slow_h2(max_streams: u32, seen: Arc<InFlight>, conns: Arc<AtomicU64>) -> Stri
     format!("http://{addr}/")
 }
 
-fn stress_h2(url: &str, extra: &[&str]) -> (Run, serde_json::Value) {
-    let (run, report) = stress_json(&[&[url, "--http2", "--slo", "5xx==0"], extra].concat());
+const CLIENTS: [&str; 2] = ["lean", "hyper"];
+
+fn stress_h2(client: &str, url: &str, extra: &[&str]) -> (Run, serde_json::Value) {
+    let (run, report) = stress_json(
+        &[
+            &[url, "--http2", "--h2-client", client, "--slo", "5xx==0"],
+            extra,
+        ]
+        .concat(),
+    );
     (run, serde_json::to_value(report).unwrap())
 }
 
 #[test]
 fn streams_are_really_concurrent_on_one_connection() {
+    for client in CLIENTS {
+        streams_are_concurrent(client);
+    }
+}
+
+fn streams_are_concurrent(client: &str) {
     let (seen, conns) = (Arc::new(InFlight::default()), Arc::new(AtomicU64::new(0)));
     let url = slow_h2(100, seen.clone(), conns.clone());
-    let (r, doc) = stress_h2(&url, &["-c", "1", "--streams", "8", "-n", "32"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let (r, doc) = stress_h2(client, &url, &["-c", "1", "--streams", "8", "-n", "32"]);
+    assert_eq!(r.code, 0, "{client}: {}{}", r.stdout, r.stderr);
     assert_eq!(doc["results"]["responses"], 32);
+    assert_eq!(doc["settings"]["h2_client"], client);
     assert_eq!(
         seen.max.load(Ordering::SeqCst),
         8,
@@ -85,9 +102,15 @@ fn streams_are_really_concurrent_on_one_connection() {
 
 #[test]
 fn waiting_for_a_stream_the_server_does_not_allow_yet_counts_in_the_latency() {
+    for client in CLIENTS {
+        waiting_for_a_stream_counts(client);
+    }
+}
+
+fn waiting_for_a_stream_counts(client: &str) {
     let (seen, conns) = (Arc::new(InFlight::default()), Arc::new(AtomicU64::new(0)));
     let url = slow_h2(2, seen.clone(), conns.clone());
-    let (r, doc) = stress_h2(&url, &["-c", "1", "--streams", "8", "-n", "16"]);
+    let (r, doc) = stress_h2(client, &url, &["-c", "1", "--streams", "8", "-n", "16"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(
         doc["results"]["responses"], 16,
@@ -139,6 +162,12 @@ fn unruly_h2() -> String {
 
 #[test]
 fn goaway_and_stream_resets_are_counted_not_hung_on() {
+    for client in CLIENTS {
+        goaway_and_resets_are_counted(client);
+    }
+}
+
+fn goaway_and_resets_are_counted(client: &str) {
     let url = unruly_h2();
     let extra = [
         "-c",
@@ -152,13 +181,13 @@ fn goaway_and_stream_resets_are_counted_not_hung_on() {
         "--slo",
         "errors==0",
     ];
-    let (r, doc) = stress_h2(&url, &extra);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let (r, doc) = stress_h2(client, &url, &extra);
+    assert_eq!(r.code, 1, "{client}: {}{}", r.stdout, r.stderr);
     let res = &doc["results"];
     let errors = &res["errors"];
     let count = |kind: &str| errors[kind].as_u64().unwrap_or(0);
     for kind in ["h2_refused_stream", "h2_reset"] {
-        assert!(count(kind) > 0, "no {kind}: {errors:#}");
+        assert!(count(kind) > 0, "{client}: no {kind}: {errors:#}");
     }
     // GOAWAY ends the connection: a stream past its last id counts as h2_goaway, one cut
     // by the close as reset (which of the two depends on what was in flight), and golive

@@ -195,3 +195,19 @@ fn canary_names_the_tls_reason_and_the_fix_in_each_sample() {
     assert!(out.contains("unknown authority"), "{out}");
     assert!(out.contains("--cacert"), "{out}");
 }
+
+#[test]
+fn a_new_connection_per_request_resumes_tls_sessions_and_says_how_many() {
+    let server = start_tls_server();
+    let url = format!("https://{}/", server.addr);
+    // `Connection: close`: every request on a new connection and a new handshake; all
+    // but the first on each of the 2 connections can resume a session the server gave
+    // a ticket for.
+    let (report, text) = stress_with_text(&url, &["--insecure", "-H", "Connection: close"]);
+    let g = &report.body.results.generator;
+    assert_eq!(report.body.results.status_codes.get("200"), Some(&10));
+    assert_eq!(g.connections_opened, 10, "{g:?}");
+    let resumed = g.tls_resumed.expect("a TLS run says how many resumed");
+    assert!((1..=8).contains(&resumed), "{g:?}");
+    assert!(text.contains("resuming a TLS session"), "{text}");
+}

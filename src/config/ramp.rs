@@ -35,6 +35,7 @@ impl RampPlan {
         let (mut target, mut template, mut client) =
             request(url, &args.request, &args.client, env)?;
         client.h1_client = args.load.h1_client;
+        client.h2_client = args.load.h2_client;
         client.connect_timeout = args.load.timeout;
         // A journaled ramp reads its workload again on resume: one seed for all.
         let http2 = client.http2;

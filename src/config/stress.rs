@@ -39,6 +39,7 @@ impl StressPlan {
             }
         };
         client.h1_client = args.load.h1_client;
+        client.h2_client = args.load.h2_client;
         // --timeout bounds the connect too: a listener that never accepts fails in it.
         client.connect_timeout = args.load.timeout;
         let mut load = load_plan(&args.load, env)?;

@@ -138,6 +138,10 @@ pub struct RunSettings {
     /// and in results from before the choice existed (those were hyper's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub h1_client: Option<H1Client>,
+    /// HTTP/2 runs: which client sent the load (`--h2-client`). Absent for HTTP/1.1,
+    /// and in results from before the choice existed (those were hyper's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h2_client: Option<crate::http::H2Client>,
     /// Whether a request that met an idle close was sent once more (`--no-retry`:
     /// false; always false for methods that are not idempotent).
     #[serde(default)]
@@ -190,6 +194,11 @@ impl RunSettings {
         self.h1_client == Some(H1Client::Hyper)
     }
 
+    /// The load went out through hyper's HTTP/2 client (`--h2-client hyper`).
+    pub fn hyper_h2_client(&self) -> bool {
+        self.h2_client == Some(crate::http::H2Client::Hyper)
+    }
+
     /// What must match for this run to be compared with another.
     pub fn plan_key(&self) -> PlanKey {
         let uri: Option<http::Uri> = self.url.parse().ok();
@@ -238,10 +247,11 @@ pub async fn run(
     let handle = load::start(
         plan.load.clone(),
         plan.requests(),
-        connector,
+        connector.clone(),
         stop_rule(plan),
     );
-    let finished = handle.run_until(tick, cancel, on_tick).await;
+    let mut finished = handle.run_until(tick, cancel, on_tick).await;
+    finished.measurement.tls_resumed = connector.tls_resumed();
     let m = &finished.measurement;
     info!(
         responses = m.responses(),
@@ -390,6 +400,7 @@ pub fn settings(plan: &StressPlan) -> RunSettings {
         http2: plan.client.http2,
         streams: p.streams.max(1),
         h1_client: (!plan.client.http2).then_some(plan.client.h1_client),
+        h2_client: plan.client.http2.then_some(plan.client.h2_client),
         retry_idle_close: p.retry_idle_close
             && plan.template.is_idempotent()
             && !plan.client.http2

@@ -7,10 +7,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper::Response;
@@ -22,11 +25,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::h1::H1Conn;
+use super::h2::{head_of, LeanH2};
 use super::io::Io;
 use super::response::{classify, read_to_end, Exchange};
 use super::setup::SetupError;
 use super::target::{Scheme, Target};
-use super::template::ReqBody;
+use super::template::{ReqBody, RequestTemplate};
 use super::tls::{client_config, error_kind};
 use crate::measure::ErrorKind;
 
@@ -42,6 +46,8 @@ pub struct ClientOptions {
     pub h2_window: Option<u32>,
     /// Which HTTP/1.1 client the load path uses.
     pub h1_client: H1Client,
+    /// Which HTTP/2 client the load path uses.
+    pub h2_client: H2Client,
     pub connect_timeout: Duration,
 }
 
@@ -67,6 +73,28 @@ impl std::str::FromStr for H1Client {
     }
 }
 
+/// The load path's HTTP/2 client: the h2 crate's, driven directly, or hyper's (to
+/// compare, or as a fallback).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum H2Client {
+    #[default]
+    Lean,
+    Hyper,
+}
+
+impl std::str::FromStr for H2Client {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<H2Client, String> {
+        match s {
+            "lean" => Ok(H2Client::Lean),
+            "hyper" => Ok(H2Client::Hyper),
+            _ => Err(format!("'{s}': expected lean or hyper")),
+        }
+    }
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
@@ -75,6 +103,7 @@ impl Default for ClientOptions {
             http2: false,
             h2_window: None,
             h1_client: H1Client::Lean,
+            h2_client: H2Client::Lean,
             connect_timeout: Duration::from_secs(5),
         }
     }
@@ -168,26 +197,50 @@ impl SenderHandle {
 }
 
 /// One HTTP/2 connection's sending half, cloned by each worker that shares it; a
-/// request waits in `ready` while the server's SETTINGS_MAX_CONCURRENT_STREAMS are
+/// request waits for a stream while the server's SETTINGS_MAX_CONCURRENT_STREAMS are
 /// all in use (that wait counts in its latency, which runs from the intended send).
 #[derive(Clone)]
-pub struct SharedH2 {
-    sender: http2::SendRequest<ReqBody>,
+pub enum SharedH2 {
+    /// The h2 crate's client, driven directly (the load path's default).
+    Lean(LeanH2),
+    /// hyper's (`--h2-client hyper`).
+    Hyper(http2::SendRequest<ReqBody>),
 }
 
 impl SharedH2 {
     pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+        match self {
+            SharedH2::Lean(c) => c.is_closed(),
+            SharedH2::Hyper(s) => s.is_closed(),
+        }
     }
 
-    pub async fn exchange(&mut self, req: http::Request<ReqBody>) -> Result<Exchange, ErrorKind> {
-        self.sender.ready().await.map_err(|e| classify(&e))?;
-        let resp = self
-            .sender
-            .send_request(req)
-            .await
-            .map_err(|e| classify(&e))?;
-        read_to_end(resp).await
+    /// The template's request.
+    pub async fn exchange(&mut self, template: &RequestTemplate) -> Result<Exchange, ErrorKind> {
+        match (self, template.h2_parts()) {
+            (SharedH2::Lean(c), Some((head, body))) => c.exchange(head.clone(), body).await,
+            (shared, _) => shared.exchange_built(template.build()).await,
+        }
+    }
+
+    /// A request built for this send (a workload's, filled per send).
+    pub async fn exchange_built(
+        &mut self,
+        req: http::Request<ReqBody>,
+    ) -> Result<Exchange, ErrorKind> {
+        match self {
+            SharedH2::Lean(c) => {
+                let (parts, body) = req.into_parts();
+                let body = body.collect().await.map_or(Bytes::new(), |b| b.to_bytes());
+                let head = head_of(&http::Request::from_parts(parts, ()), body.len());
+                c.exchange(head, &body).await
+            }
+            SharedH2::Hyper(sender) => {
+                sender.ready().await.map_err(|e| classify(&e))?;
+                let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
+                read_to_end(resp).await
+            }
+        }
     }
 }
 
@@ -199,7 +252,10 @@ pub struct Connector {
     http2: bool,
     h2_window: Option<u32>,
     h1_client: H1Client,
+    h2_client: H2Client,
     connect_timeout: Duration,
+    /// TLS handshakes that resumed a session, over every clone of this connector.
+    resumed: Arc<AtomicU64>,
 }
 
 impl Connector {
@@ -232,8 +288,17 @@ impl Connector {
             http2: opts.http2,
             h2_window: opts.h2_window,
             h1_client: opts.h1_client,
+            h2_client: opts.h2_client,
             connect_timeout: opts.connect_timeout,
+            resumed: Arc::default(),
         })
+    }
+
+    /// TLS connections so far that resumed a session (`None` without TLS).
+    pub fn tls_resumed(&self) -> Option<u64> {
+        self.tls
+            .as_ref()
+            .map(|_| self.resumed.load(Ordering::Relaxed))
     }
 
     /// Opens one connection; failures are classified for the error breakdown.
@@ -246,13 +311,23 @@ impl Connector {
     /// can poll it for the others, so its driver runs as a task of its own, to the
     /// connection's end.
     pub async fn connect_shared(&self) -> Result<SharedH2, ErrorKind> {
+        if self.lean_h2() {
+            let io = self.open_io().await?;
+            return Ok(SharedH2::Lean(LeanH2::handshake(io, self.h2_window).await?));
+        }
         match self.open().await? {
             (Sender::H2(sender), driver) => {
                 tokio::spawn(driver);
-                Ok(SharedH2 { sender })
+                Ok(SharedH2::Hyper(sender))
             }
             (Sender::H1(_), _) => Err(ErrorKind::Other),
         }
+    }
+
+    /// The load path sends HTTP/2 on the h2 crate's client ([`LeanH2`]), each worker's
+    /// connection (or `--streams` group's) its own.
+    pub fn lean_h2(&self) -> bool {
+        self.http2 && self.h2_client == H2Client::Lean
     }
 
     /// The load path sends with golive's own HTTP/1.1 exchange ([`Self::connect_h1`]).
@@ -286,6 +361,9 @@ impl Connector {
                 .await
                 .map_err(|_| ErrorKind::Connect)?
                 .map_err(|e| tls_error_kind(&e))?;
+                if tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+                    self.resumed.fetch_add(1, Ordering::Relaxed);
+                }
                 Ok(Io::Tls(Box::new(tls)))
             }
         }

@@ -77,6 +77,8 @@ pub struct RequestTemplate {
     http1: Bytes,
     /// The request says `Connection: close` (the user's -H).
     closes: bool,
+    /// The HTTP/2 head, built once for the load path (`None` for HTTP/1.1).
+    h2_head: Option<Request<()>>,
 }
 
 impl RequestTemplate {
@@ -125,6 +127,13 @@ impl RequestTemplate {
                 .split(|&b| b == b',')
                 .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
         });
+        let h2_head = http2.then(|| {
+            let mut req = Request::new(());
+            *req.method_mut() = method.clone();
+            *req.uri_mut() = uri.clone();
+            *req.headers_mut() = map.clone();
+            super::h2::head_of(&req, body.len())
+        });
         RequestTemplate {
             method,
             uri,
@@ -132,7 +141,14 @@ impl RequestTemplate {
             body,
             http1,
             closes,
+            h2_head,
         }
+    }
+
+    /// The HTTP/2 head and body the load path sends (`None` for an HTTP/1.1 template).
+    #[inline]
+    pub fn h2_parts(&self) -> Option<(&Request<()>, &Bytes)> {
+        self.h2_head.as_ref().map(|h| (h, &self.body))
     }
 
     /// What the HTTP/1.1 exchange must know of the request.

@@ -1,6 +1,7 @@
 //! What a worker sends on: a connection of its own (golive's HTTP/1.1 exchange, or
 //! hyper's HTTP/1.1 or HTTP/2 with one stream), or one stream of an HTTP/2 connection
-//! it shares with `--streams` workers.
+//! it shares with `--streams` workers (with the h2 crate's client, a worker's own
+//! HTTP/2 connection is a group of one).
 
 use std::rc::Rc;
 
@@ -30,6 +31,10 @@ impl Link {
     pub fn new(group: Option<Rc<Group>>, connector: &Connector) -> Link {
         match group {
             None if connector.lean_h1() => Link::H1(None),
+            None if connector.lean_h2() => Link::Stream {
+                group: Rc::new(Group::default()),
+                mine: None,
+            },
             None => Link::Own(None),
             Some(group) => Link::Stream { group, mine: None },
         }
@@ -73,7 +78,7 @@ impl Link {
         match self {
             Link::H1(Some(c)) => c.exchange(template.http1_bytes(), template.h1_sent()).await,
             Link::Own(Some(c)) => exchange(c, template.build()).await,
-            Link::Stream { mine: Some(m), .. } => m.exchange(template.build()).await,
+            Link::Stream { mine: Some(m), .. } => m.exchange(template).await,
             _ => Err(ErrorKind::Other),
         }
     }
@@ -93,7 +98,9 @@ impl Link {
                 c.exchange(buf, template.h1_sent()).await
             }
             Link::Own(Some(c)) => exchange(c, fill.request(which, index)).await,
-            Link::Stream { mine: Some(m), .. } => m.exchange(fill.request(which, index)).await,
+            Link::Stream { mine: Some(m), .. } => {
+                m.exchange_built(fill.request(which, index)).await
+            }
             _ => Err(ErrorKind::Other),
         }
     }

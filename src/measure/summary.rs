@@ -47,6 +47,8 @@ pub struct Measurement {
     pub errors: [u64; ErrorKind::COUNT],
     pub bytes: u64,
     pub connections_opened: u64,
+    /// TLS connections that resumed a session (`None` without TLS).
+    pub tls_resumed: Option<u64>,
     /// Requests sent once more after an idle close.
     pub retried_idle_close: u64,
     pub schedule: ScheduleCounters,
@@ -79,6 +81,7 @@ impl Default for Measurement {
             errors: [0; ErrorKind::COUNT],
             bytes: 0,
             connections_opened: 0,
+            tls_resumed: None,
             retried_idle_close: 0,
             schedule: ScheduleCounters::default(),
             timeline: Timeline::default(),
@@ -114,6 +117,10 @@ impl Measurement {
         }
         self.bytes += other.bytes;
         self.connections_opened += other.connections_opened;
+        self.tls_resumed = match (self.tls_resumed, other.tls_resumed) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
         self.retried_idle_close += other.retried_idle_close;
         self.schedule.late_sends += other.schedule.late_sends;
         self.schedule.busy_waits += other.schedule.busy_waits;
@@ -267,6 +274,7 @@ impl Measurement {
                 threads: self.threads,
                 connections: self.connections,
                 connections_opened: self.connections_opened,
+                tls_resumed: self.tls_resumed,
                 cpu_time_s: round3(self.cpu.as_secs_f64()),
                 cpu_us_per_request: (sent > 0)
                     .then(|| round3(self.cpu.as_secs_f64() * 1e6 / sent as f64)),
@@ -318,6 +326,7 @@ impl Measurement {
             errors,
             bytes: s.bytes_read,
             connections_opened: s.generator.connections_opened,
+            tls_resumed: s.generator.tls_resumed,
             retried_idle_close: s.retried_idle_close,
             schedule: ScheduleCounters {
                 late_sends: schedule.map_or(0, |x| x.late_sends),
@@ -428,6 +437,10 @@ pub struct GeneratorStats {
     pub connections: u32,
     /// Connections opened, reconnects included.
     pub connections_opened: u64,
+    /// Of those, TLS connections that resumed an earlier session (an abbreviated
+    /// handshake); absent without TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_resumed: Option<u64>,
     /// CPU time of the golive process (user + system) over the run.
     pub cpu_time_s: f64,
     pub cpu_us_per_request: Option<f64>,

@@ -102,9 +102,14 @@ pub fn view(r: &StressReport) -> StressView<'_> {
         (None, Some(rate)) => format!("open model at {rate} req/s"),
         (None, None) => "closed loop".into(),
     };
+    let h2_by = if s.hyper_h2_client() {
+        " (hyper's client)"
+    } else {
+        ""
+    };
     let protocol = match (s.http2, s.streams) {
-        (true, 1) => "HTTP/2".to_string(),
-        (true, n) => format!("HTTP/2, {n} streams per connection"),
+        (true, 1) => format!("HTTP/2{h2_by}"),
+        (true, n) => format!("HTTP/2{h2_by}, {n} streams per connection"),
         (false, _) if s.hyper_h1_client() => "HTTP/1.1 (hyper's client)".into(),
         (false, _) => "HTTP/1.1".into(),
     };
@@ -225,12 +230,14 @@ pub fn view(r: &StressReport) -> StressView<'_> {
     generator.push(row(
         "generator",
         format!(
-            "{} {} · {} {} ({} opened) · {:.2} s CPU · {} · {:.1} MB peak",
+            "{} {} · {} {} ({} opened{}) · {:.2} s CPU · {} · {:.1} MB peak",
             g.threads,
             plural(u64::from(g.threads), "thread", "threads"),
             g.connections,
             plural(u64::from(g.connections), "connection", "connections"),
             g.connections_opened,
+            g.tls_resumed
+                .map_or(String::new(), |r| format!(", {r} resuming a TLS session")),
             g.cpu_time_s,
             g.cpu_us_per_request
                 .map_or("no request sent".into(), |c| format!(

@@ -1,0 +1,125 @@
+//! HTTP/2 for the load path on the `h2` crate directly (the crate hyper's client
+//! drives): a request head built once per template and cloned per send, its body sent
+//! as one DATA frame, the response's DATA released to flow control as it arrives and
+//! dropped. No request conversion, dispatch channel or oneshot per request, as
+//! hyper's client has; hyper's stays for `--h2-client hyper` and for the checks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONNECTION, CONTENT_LENGTH, TE, TRANSFER_ENCODING, UPGRADE};
+use http::{HeaderValue, Request};
+
+use super::io::Io;
+use super::response::{io_kind, Exchange};
+use super::template::body_expects_length;
+use crate::measure::ErrorKind;
+
+/// One HTTP/2 connection's sending half, cloned by each worker that shares it. A
+/// request waits in `poll_ready` while the server's SETTINGS_MAX_CONCURRENT_STREAMS
+/// are all in use (that wait counts in its latency, which runs from the intended send).
+#[derive(Clone)]
+pub struct LeanH2 {
+    sender: h2::client::SendRequest<Bytes>,
+    /// The connection's task ended (GOAWAY, a close, an error): open a new one.
+    closed: Arc<AtomicBool>,
+}
+
+impl LeanH2 {
+    /// The handshake, then the connection driven by a task of its own to its end.
+    pub(super) async fn handshake(io: Io, window: Option<u32>) -> Result<LeanH2, ErrorKind> {
+        let mut builder = h2::client::Builder::new();
+        // One stream until the server's SETTINGS say how many it takes (as for hyper's).
+        builder.initial_max_send_streams(1);
+        if let Some(w) = window {
+            builder
+                .initial_window_size(w)
+                .initial_connection_window_size(w);
+        }
+        let (sender, conn) = builder.handshake(io).await.map_err(|e| kind(&e))?;
+        let closed = Arc::new(AtomicBool::new(false));
+        let flag = closed.clone();
+        tokio::spawn(async move {
+            let _ = conn.await;
+            flag.store(true, Ordering::Release);
+        });
+        Ok(LeanH2 { sender, closed })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// One request, its response read to the end.
+    pub async fn exchange(
+        &mut self,
+        head: Request<()>,
+        body: &Bytes,
+    ) -> Result<Exchange, ErrorKind> {
+        std::future::poll_fn(|cx| self.sender.poll_ready(cx))
+            .await
+            .map_err(|e| kind(&e))?;
+        let end = body.is_empty();
+        let (response, mut stream) = self.sender.send_request(head, end).map_err(|e| kind(&e))?;
+        if !end {
+            // Queued by h2 until the stream's window has room for it.
+            stream.send_data(body.clone(), true).map_err(|e| kind(&e))?;
+        }
+        let response = response.await.map_err(|e| kind(&e))?;
+        let status = response.status().as_u16();
+        let mut recv = response.into_body();
+        let mut body_bytes = 0u64;
+        while let Some(chunk) = recv.data().await {
+            let chunk = chunk.map_err(|e| kind(&e))?;
+            body_bytes += chunk.len() as u64;
+            // Read and dropped: give the window back at once, as h2load does.
+            let _ = recv.flow_control().release_capacity(chunk.len());
+        }
+        Ok(Exchange { status, body_bytes })
+    }
+}
+
+/// The head sent for a request: HTTP/1.1's connection-specific headers left out
+/// (RFC 9113 §8.2.2 makes them malformed; hyper drops them too), and the body's
+/// length stated as hyper states it.
+pub fn head_of<T>(req: &Request<T>, body_len: usize) -> Request<()> {
+    let mut head = Request::new(());
+    *head.method_mut() = req.method().clone();
+    *head.uri_mut() = req.uri().clone();
+    *head.version_mut() = http::Version::HTTP_2;
+    let headers = head.headers_mut();
+    for (name, value) in req.headers() {
+        let connection_specific = [CONNECTION, TRANSFER_ENCODING, UPGRADE, CONTENT_LENGTH]
+            .contains(name)
+            || name.as_str() == "keep-alive"
+            || name.as_str() == "proxy-connection"
+            || (*name == TE && value.as_bytes() != b"trailers");
+        if !connection_specific {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if body_len > 0 || body_expects_length(req.method()) {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
+    }
+    head
+}
+
+/// Maps an h2 error to the kind the report counts, as [`super::classify`] maps
+/// hyper's wrapping of the same errors.
+fn kind(e: &h2::Error) -> ErrorKind {
+    if e.is_go_away() {
+        return ErrorKind::H2GoAway;
+    }
+    if e.reason() == Some(h2::Reason::REFUSED_STREAM) {
+        return ErrorKind::H2RefusedStream;
+    }
+    if e.is_reset() {
+        return ErrorKind::H2Reset;
+    }
+    match e.get_io() {
+        Some(io) => io_kind(io),
+        None if e.is_io() => ErrorKind::Reset,
+        None => ErrorKind::Other,
+    }
+}
