@@ -12,8 +12,18 @@
 # is the cost of a mix).
 #
 # HTTP/2 scenarios (h2m10, h2m100: one connection with 10 or 100 streams, nginx's
-# cleartext h2 listener) compare golive --streams with h2load -m (nghttp2-client); the
-# paced scenario (rate) also runs h2load --h1 --rps.
+# cleartext h2 listener; h2tls-m10, h2tls-m100: the same over TLS, ALPN h2) compare
+# golive --streams with h2load -m (nghttp2-client); the paced scenario (rate) also runs
+# h2load --h1 --rps.
+#
+# TLS scenarios against nginx with a self-signed ECDSA P-256 certificate made here:
+# tls-c50 (keep-alive, CONNS connections) and tls-churn (Connection: close over 10
+# connections: a handshake per request), golive vs wrk vs oha. nginx logs whether each
+# request's session was resumed ($ssl_session_reused), so every tool's resumption is
+# counted the same way.
+#
+# PEERS may add golive-hyper: golive with hyper's client (--h1-client hyper, or
+# --h2-client hyper for HTTP/2), to measure golive's own clients against it.
 #
 #   scripts/bench-peers.sh                 # 3 rounds x 5 s x every scenario
 #   ROUNDS=5 DURATION=10 RATE=8000 scripts/bench-peers.sh
@@ -30,7 +40,7 @@ CONNS=${CONNS:-50}            # connections for the busy scenarios
 TARGET_CPU=${TARGET_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 OUT=${OUT:-bench-out}
-SCENARIOS=${SCENARIOS:-c1 c50 mix50 rate h2m10 h2m100}
+SCENARIOS=${SCENARIOS:-c1 c50 mix50 rate h2m10 h2m100 tls-c50 tls-churn h2tls-m10 h2tls-m100}
 PEERS=${PEERS:-wrk oha h2load}
 GOLIVE_BASE=${GOLIVE_BASE:-}
 h1=""; h2=""
@@ -50,6 +60,7 @@ case " $PEERS " in *" h2load "*) have h2load || apt_install nghttp2-client ;; es
 have taskset || apt_install util-linux
 case " $PEERS " in *" oha "*) [ -z "$h1" ] || have oha || cargo install oha --locked ;; esac
 have python3 || apt_install python3
+have openssl || apt_install openssl
 
 cargo build --release --locked -q
 GOLIVE=$PWD/target/release/golive
@@ -58,7 +69,13 @@ rm -rf "$OUT/runs" && mkdir -p "$OUT/nginx/tmp" "$OUT/nginx/logs" "$OUT/runs"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 H2PORT=$(free_port)
-NGINX_DIR=$PWD/$OUT/nginx
+TLSPORT=$(free_port)
+H2TLSPORT=$(free_port)
+NGINX_DIR=$(cd "$OUT/nginx" && pwd)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$NGINX_DIR/key.pem" -out "$NGINX_DIR/cert.pem" 2>/dev/null
+TLSLOG=$NGINX_DIR/logs/tls.log
+: > "$TLSLOG"
 cat > "$NGINX_DIR/nginx.conf" <<EOF
 worker_processes 1;
 pid $NGINX_DIR/nginx.pid;
@@ -85,12 +102,30 @@ http {
     http2_max_concurrent_streams 1000;
     location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
   }
+  # TLS (HTTP/1.1, and h2 by ALPN), sessions resumable by ticket or cache; each
+  # request logs whether its session was resumed.
+  ssl_certificate $NGINX_DIR/cert.pem;
+  ssl_certificate_key $NGINX_DIR/key.pem;
+  ssl_session_cache shared:SSL:10m;
+  log_format reused '\$ssl_session_reused';
+  server {
+    listen 127.0.0.1:$TLSPORT ssl;
+    access_log $TLSLOG reused;
+    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+  server {
+    listen 127.0.0.1:$H2TLSPORT ssl http2;
+    http2_max_concurrent_streams 1000;
+    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
 }
 EOF
 taskset -c "$TARGET_CPU" nginx -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR/"
 trap 'kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true' EXIT
 URL=http://127.0.0.1:$PORT/health
 H2URL=http://127.0.0.1:$H2PORT/health
+TLSURL=https://127.0.0.1:$TLSPORT/health
+H2TLSURL=https://127.0.0.1:$H2TLSPORT/health
 python3 - "$URL" <<'EOF'
 import sys, time, urllib.request
 for _ in range(100):
@@ -101,7 +136,7 @@ for _ in range(100):
 sys.exit("nginx did not come up")
 EOF
 
-MIX=$PWD/$OUT/mix.toml
+MIX=$(cd "$OUT" && pwd)/mix.toml
 printf 'sku\nSKU-1\nSKU-2\nSKU-3\nSKU-4\n' > "$OUT/skus.csv"
 cat > "$MIX" <<'EOF'
 [[request]]
@@ -124,28 +159,45 @@ mode = "circular"
 EOF
 
 golive_bin() { if [ "$1" = golive-base ]; then echo "$GOLIVE_BASE"; else echo "$GOLIVE"; fi; }
+# golive-hyper: golive with hyper's client for the protocol at hand.
+hyper_flag() { [ "$1" = golive-hyper ] && echo "$2" || true; }
 case " $PEERS " in *" golive-base "*) [ -x "$GOLIVE_BASE" ] || { echo "bench-peers: GOLIVE_BASE must name a golive binary" >&2; exit 2; } ;; esac
 
 run() { # tool scenario round
-  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams="" mix=""
+  local tool=$1 scenario=$2 round=$3 conns=$CONNS rate="" streams="" mix="" url=$URL h2url=$H2URL
+  local tls="" churn="" insecure=()
   local base=$OUT/runs/$scenario.$tool.$round
   case $scenario in
     c1) conns=1 ;;
     rate) rate=$RATE ;;
     mix50) mix=1 ;;
     h2m*) conns=1; streams=${scenario#h2m} ;;
+    h2tls-m*) conns=1; streams=${scenario#h2tls-m}; h2url=$H2TLSURL; insecure=(--insecure) ;;
+    tls-c50) tls=1; url=$TLSURL; insecure=(--insecure) ;;
+    tls-churn) tls=1; churn=1; conns=10; url=$TLSURL; insecure=(--insecure) ;;
   esac
   local cmd
   if [ -n "$streams" ]; then
     case $tool in
-      golive|golive-base) cmd=("$(golive_bin "$tool")" stress "$H2URL" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
-                   --no-progress --slo errors==0 --json "$base.json") ;;
-      h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$H2URL") ;;
+      golive|golive-base|golive-hyper) cmd=("$(golive_bin "$tool")" stress "$h2url" --http2 --streams "$streams" -c 1 -d "${DURATION}s" --threads 1
+                   --no-progress --slo errors==0 --json "$base.json" "${insecure[@]}" $(hyper_flag "$tool" "--h2-client=hyper")) ;;
+      h2load) cmd=(h2load -c 1 -m "$streams" -t 1 -D "$DURATION" "$h2url") ;;
+      *) return 0 ;;
+    esac
+  elif [ -n "$tls" ]; then
+    local close=()
+    [ -z "$churn" ] || close=(-H "Connection: close")
+    case $tool in
+      golive|golive-base|golive-hyper) cmd=("$(golive_bin "$tool")" stress "$url" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
+                   --slo errors==0 --json "$base.json" --insecure "${close[@]}" $(hyper_flag "$tool" "--h1-client=hyper")) ;;
+      wrk) cmd=(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "${close[@]}" "$url") ;;
+      oha) local keep=(); [ -z "$churn" ] || keep=(--disable-keepalive)
+           cmd=(oha -z "${DURATION}s" -c "$conns" --worker-threads 1 --no-tui --output-format json --insecure "${keep[@]}" "$url") ;;
       *) return 0 ;;
     esac
   elif [ -n "$mix" ]; then
     case $tool in
-      golive|golive-base) cmd=("$(golive_bin "$tool")" stress "http://127.0.0.1:$PORT" --workload "$MIX" -c "$conns"
+      golive|golive-base|golive-hyper) cmd=("$(golive_bin "$tool")" stress "http://127.0.0.1:$PORT" --workload "$MIX" -c "$conns"
                    -d "${DURATION}s" --threads 1 --no-progress --slo errors==0 --json "$base.json") ;;
       *) return 0 ;;
     esac
@@ -155,8 +207,8 @@ run() { # tool scenario round
     [ -n "$rate" ] || return 0
     cmd=(h2load --h1 -c "$conns" --rps "$((rate / conns))" -t 1 -D "$DURATION" "$URL")
   else case $tool in
-    golive|golive-base) cmd=("$(golive_bin "$tool")" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
-                 --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"}) ;;
+    golive|golive-base|golive-hyper) cmd=("$(golive_bin "$tool")" stress "$URL" -c "$conns" -d "${DURATION}s" --threads 1 --no-progress
+                 --slo errors==0 --json "$base.json" ${rate:+--rate "$rate"} $(hyper_flag "$tool" "--h1-client=hyper")) ;;
     wrk)    [ -z "$rate" ] || return 0   # wrk has no rate option (wrk2 does)
             cmd=(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$URL") ;;
     oha)    cmd=(oha -z "${DURATION}s" -c "$conns" --worker-threads 1 --no-tui --output-format json
@@ -164,7 +216,11 @@ run() { # tool scenario round
     *) return 0 ;;
   esac
   fi
+  local logged
+  logged=$(wc -l < "$TLSLOG")
   /usr/bin/time -f '%e %U %S %M' -o "$base.time" taskset -c "$GEN_CPU" "${cmd[@]}" > "$base.out" 2>&1 || true
+  # This run's requests in nginx's TLS log: how many resumed a session ("r").
+  [ -z "$tls" ] || tail -n +"$((logged + 1))" "$TLSLOG" | awk '{ n++; if ($1 == "r") r++ } END { print n + 0, r + 0 }' > "$base.tls"
   echo "  round $round  $scenario  $tool done"
 }
 
@@ -210,7 +266,18 @@ def parse(tool, base):
         d = json.loads(text[text.index("{"):])
         n = sum(d["statusCodeDistribution"].values()) + sum(d.get("errorDistribution", {}).values())
         rps, p50, p99 = d["summary"]["requestsPerSec"], d["latencyPercentiles"]["p50"] * 1000, d["latencyPercentiles"]["p99"] * 1000
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "cpu_us_per_req": cpu * 1e6 / max(n, 1), "rss_mb": int(rss_kb) / 1024}
+    row = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "cpu_us_per_req": cpu * 1e6 / max(n, 1), "rss_mb": int(rss_kb) / 1024}
+    if os.path.exists(base + ".tls"):
+        # nginx's count: requests on this run's connections, and those on a resumed session.
+        logged, resumed = (int(x) for x in open(base + ".tls").read().split())
+        row["resumed_pct"] = 100.0 * resumed / max(logged, 1)
+        if tool.startswith("golive"):
+            opened = json.load(open(base + ".json"))["results"]["generator"]["connections_opened"]
+        else:
+            # A new connection per request under Connection: close; else the connections.
+            opened = n if "churn" in base else int(conns)
+        row["handshakes_s"] = opened / max(float(elapsed), 1e-9)
+    return row
 
 runs = {}
 for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
@@ -223,13 +290,21 @@ for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
 names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled",
          "mix50": f"a 3-request workload, two placeholders each, {conns} connections, unthrottled",
          "rate": f"{rate} req/s over {conns} connections",
-         "h2m10": "HTTP/2, 1 connection x 10 streams", "h2m100": "HTTP/2, 1 connection x 100 streams"}
+         "h2m10": "HTTP/2, 1 connection x 10 streams", "h2m100": "HTTP/2, 1 connection x 100 streams",
+         "h2tls-m10": "HTTP/2 over TLS, 1 connection x 10 streams",
+         "h2tls-m100": "HTTP/2 over TLS, 1 connection x 100 streams",
+         "tls-c50": f"HTTPS keep-alive, {conns} connections, unthrottled",
+         "tls-churn": "HTTPS, a new connection per request (Connection: close), 10 connections"}
+order = ["c1", "c50", "mix50", "rate", "h2m10", "h2m100", "h2tls-m10", "h2tls-m100", "tls-c50", "tls-churn"]
+tools = ["golive", "golive-hyper", "golive-base", "wrk", "oha", "h2load"]
 summary, lines = {}, []
-for scenario in [s for s in ["c1", "c50", "mix50", "rate", "h2m10", "h2m100"] if any(k[0] == s for k in runs)]:
+for scenario in [s for s in order if any(k[0] == s for k in runs)]:
+    tls = scenario.startswith("tls")
     lines.append(f"\n{names[scenario]} (medians)")
-    lines.append(f"  {'tool':<12}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}")
+    lines.append(f"  {'tool':<13}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}{'CPU µs/req':>12}{'RSS MB':>9}"
+                 + (f"{'handshakes/s':>14}{'resumed':>9}" if tls else ""))
     med = {}
-    for tool in ["golive", "golive-base", "wrk", "oha", "h2load"]:
+    for tool in tools:
         rs = runs.get((scenario, tool))
         if not rs: continue
         m = {}
@@ -237,8 +312,9 @@ for scenario in [s for s in ["c1", "c50", "mix50", "rate", "h2m10", "h2m100"] if
             vals = [r[k] for r in rs if r[k] is not None]
             m[k] = statistics.median(vals) if vals else float("nan")
         med[tool] = m
-        lines.append(f"  {tool:<12}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}")
-    for peer in ["golive-base", "wrk", "oha", "h2load"]:
+        lines.append(f"  {tool:<13}{m['rps']:>11.0f}{m['p50_ms']:>10.3f}{m['p99_ms']:>10.3f}{m['cpu_us_per_req']:>12.2f}{m['rss_mb']:>9.1f}"
+                     + (f"{m.get('handshakes_s', float('nan')):>14.0f}{m.get('resumed_pct', float('nan')):>8.0f}%" if tls else ""))
+    for peer in tools[1:]:
         if "golive" in med and peer in med:
             g, p = med["golive"], med[peer]
             lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "
