@@ -97,21 +97,7 @@ pub async fn search(
             .count() as u32,
     });
     let (outcome, said) = verdict(&found, &limit, plan.start_rate);
-    Ok((
-        outcome,
-        CapacityRun {
-            url: plan.stress.target.uri.to_string(),
-            slos: plan.stress.slos.iter().map(|s| s.to_string()).collect(),
-            step_s: plan.rules.step_s,
-            warmup_s: plan.rules.warmup_s,
-            precision_pct: plan.precision * 100.0,
-            steps,
-            found,
-            limit,
-            said,
-            usl: None,
-        },
-    ))
+    Ok((outcome, written(plan, steps, found, limit, said, None)))
 }
 
 /// `--concurrency-steps`: a closed-loop step at each concurrency, each judged by the
@@ -191,21 +177,30 @@ pub async fn sweep(
         Ok(f) => said = format!("{said}. {}", f.said),
         Err(e) => said = format!("{said}. {e}"),
     }
-    Ok((
-        outcome,
-        CapacityRun {
-            url: plan.stress.target.uri.to_string(),
-            slos: plan.stress.slos.iter().map(|s| s.to_string()).collect(),
-            step_s: plan.rules.step_s,
-            warmup_s: plan.rules.warmup_s,
-            precision_pct: plan.precision * 100.0,
-            steps,
-            found,
-            limit,
-            said,
-            usl: fit.ok(),
-        },
-    ))
+    Ok((outcome, written(plan, steps, found, limit, said, fit.ok())))
+}
+
+/// What a search or a sweep writes: its plan's settings and what it found.
+fn written(
+    plan: &CapacityPlan,
+    steps: Vec<StepRecord>,
+    found: Option<Found>,
+    limit: Limit,
+    said: String,
+    usl: Option<super::usl::UslFit>,
+) -> CapacityRun {
+    CapacityRun {
+        url: plan.stress.target.uri.to_string(),
+        slos: plan.stress.slos.iter().map(|s| s.to_string()).collect(),
+        step_s: plan.rules.step_s,
+        warmup_s: plan.rules.warmup_s,
+        precision_pct: plan.precision * 100.0,
+        steps,
+        found,
+        limit,
+        said,
+        usl,
+    }
 }
 
 /// The SLO that failed most often in the steps that failed.

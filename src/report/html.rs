@@ -741,14 +741,9 @@ fn capacity(out: &mut String, c: &crate::capacity::CapacityRun) {
             (
                 s.label(),
                 format!(
-                    "{}: {:.1} req/s achieved · p50 {} · p99 {} · {}/{} sub-windows held · {} connections{}",
+                    "{}: {}{}",
                     s.outcome.as_str(),
-                    s.achieved_rps,
-                    ms(s.p50_ms),
-                    ms(s.p99_ms),
-                    s.windows_passed,
-                    s.windows,
-                    s.connections,
+                    super::text::capacity_step_numbers(s),
                     s.why.as_ref().map_or(String::new(), |w| format!(" · {w}"))
                 ),
             )

@@ -168,17 +168,27 @@ pub fn stress(r: &StressReport, width: usize) -> String {
 
 /// A step as one line (and its reason on the next), for the terminal.
 pub fn capacity_step(s: &crate::capacity::StepRecord) -> String {
-    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
     format!(
-        "  {:<22} {:<8} achieved {:>9.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} conns{}",
+        "  {:<22} {:<8} {}{}",
         s.label(),
         s.outcome.as_str(),
+        capacity_step_numbers(s),
+        s.why
+            .as_ref()
+            .map_or(String::new(), |w| format!("\n          {w}"))
+    )
+}
+
+/// A step's numbers in one line, for the terminal and the report's table.
+pub fn capacity_step_numbers(s: &crate::capacity::StepRecord) -> String {
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+    format!(
+        "achieved {:.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} connections",
         s.achieved_rps,
         ms(s.p50_ms),
         ms(s.p99_ms),
         s.windows_passed,
         s.windows,
         s.connections,
-        s.why.as_ref().map_or(String::new(), |w| format!("\n          {w}"))
     )
 }
