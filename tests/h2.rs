@@ -210,3 +210,52 @@ fn goaway_and_resets_are_counted(client: &str) {
         r.stdout
     );
 }
+
+/// A raw h2 server that, at its tenth request, shuts the connection gracefully
+/// (GOAWAY) while that request is still being answered (200 ms later), as nginx does
+/// at its keepalive_requests.
+fn graceful_goaway_h2() -> String {
+    let addr = serve_tcp(|stream| async move {
+        let Ok(mut conn) = h2::server::handshake(stream).await else {
+            return;
+        };
+        let mut n = 0u64;
+        while let Some(Ok((_req, mut respond))) = conn.accept().await {
+            n += 1;
+            if n == 10 {
+                conn.graceful_shutdown();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let _ = respond.send_response(hyper::Response::new(()), true);
+                });
+                continue;
+            }
+            let _ = respond.send_response(hyper::Response::new(()), true);
+        }
+    });
+    format!("http://{addr}/")
+}
+
+#[test]
+fn a_graceful_goaway_moves_the_load_to_a_new_connection_without_spinning() {
+    for client in CLIENTS {
+        let url = graceful_goaway_h2();
+        let extra = ["-c", "1", "--streams", "4", "-n", "40", "--timeout", "5s"];
+        let (r, doc) = stress_h2(client, &url, &extra);
+        let res = &doc["results"];
+        let finished = res["responses"].as_u64().unwrap() + res["errors_total"].as_u64().unwrap();
+        assert_eq!(finished, 40, "{client}: {res:#}");
+        // A refusal or two per stream before the new connection, not a spin that
+        // spends the run's requests as errors.
+        assert!(
+            res["errors_total"].as_u64().unwrap() <= 8,
+            "{client}: {:#}\n{}",
+            res["errors"],
+            r.stdout
+        );
+        assert!(
+            res["generator"]["connections_opened"].as_u64().unwrap() >= 2,
+            "{client}: {res:#}"
+        );
+    }
+}

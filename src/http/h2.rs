@@ -8,12 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONNECTION, CONTENT_LENGTH, TE, TRANSFER_ENCODING, UPGRADE};
-use http::{HeaderValue, Request};
+use http::Request;
 
 use super::io::Io;
 use super::response::{io_kind, Exchange};
-use super::template::body_expects_length;
 use crate::measure::ErrorKind;
 
 /// One HTTP/2 connection's sending half, cloned by each worker that shares it. A
@@ -57,11 +55,19 @@ impl LeanH2 {
         head: Request<()>,
         body: &Bytes,
     ) -> Result<Exchange, ErrorKind> {
+        // The connection refusing a new stream (a GOAWAY, a broken link) is closed for
+        // us at once, though its task still drains the streams in flight: the next send
+        // opens a new one instead of meeting the same refusal again.
+        let closed = &self.closed;
+        let refused = |e: h2::Error| {
+            closed.store(true, Ordering::Release);
+            kind(&e)
+        };
         std::future::poll_fn(|cx| self.sender.poll_ready(cx))
             .await
-            .map_err(|e| kind(&e))?;
+            .map_err(refused)?;
         let end = body.is_empty();
-        let (response, mut stream) = self.sender.send_request(head, end).map_err(|e| kind(&e))?;
+        let (response, mut stream) = self.sender.send_request(head, end).map_err(refused)?;
         if !end {
             // Queued by h2 until the stream's window has room for it.
             stream.send_data(body.clone(), true).map_err(|e| kind(&e))?;
@@ -78,31 +84,6 @@ impl LeanH2 {
         }
         Ok(Exchange { status, body_bytes })
     }
-}
-
-/// The head sent for a request: HTTP/1.1's connection-specific headers left out
-/// (RFC 9113 §8.2.2 makes them malformed; hyper drops them too), and the body's
-/// length stated as hyper states it.
-pub fn head_of<T>(req: &Request<T>, body_len: usize) -> Request<()> {
-    let mut head = Request::new(());
-    *head.method_mut() = req.method().clone();
-    *head.uri_mut() = req.uri().clone();
-    *head.version_mut() = http::Version::HTTP_2;
-    let headers = head.headers_mut();
-    for (name, value) in req.headers() {
-        let connection_specific = [CONNECTION, TRANSFER_ENCODING, UPGRADE, CONTENT_LENGTH]
-            .contains(name)
-            || name.as_str() == "keep-alive"
-            || name.as_str() == "proxy-connection"
-            || (*name == TE && value.as_bytes() != b"trailers");
-        if !connection_specific {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    if body_len > 0 || body_expects_length(req.method()) {
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
-    }
-    head
 }
 
 /// Maps an h2 error to the kind the report counts, as [`super::classify`] maps

@@ -98,6 +98,11 @@ pub(super) async fn run(
             Err(kind) => {
                 recorder.borrow_mut().on_error(which, done, kind);
                 link.failed();
+                if ticket.due.is_none() {
+                    // An error can come back without a wait (a refused stream): let the
+                    // thread's other tasks, a connection's own among them, run first.
+                    tokio::task::yield_now().await;
+                }
                 true
             }
         };
