@@ -25,12 +25,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::h1::H1Conn;
-use super::h2::{head_of, LeanH2};
+use super::h2::LeanH2;
 use super::io::Io;
 use super::response::{classify, read_to_end, Exchange};
 use super::setup::SetupError;
 use super::target::{Scheme, Target};
-use super::template::{ReqBody, RequestTemplate};
+use super::template::{head_of, ReqBody, RequestTemplate};
 use super::tls::{client_config, error_kind};
 use crate::measure::ErrorKind;
 

@@ -17,11 +17,11 @@ mod tls;
 pub use connect::{ClientOptions, Conn, Connector, H1Client, H2Client, SharedH2};
 pub use exchange::{exchange, fetch, Fetched};
 pub use h1::{H1Conn, Sent};
-pub use h2::{head_of, LeanH2};
+pub use h2::LeanH2;
 pub use response::{classify, Exchange};
 pub use setup::SetupError;
 pub use target::{Scheme, Target, TargetError};
 pub use template::{
-    body_expects_length, encode_headers, expand_env, parse_header, ReqBody, RequestTemplate,
-    TemplateError,
+    body_expects_length, encode_headers, expand_env, head_of, parse_header, ReqBody,
+    RequestTemplate, TemplateError,
 };

@@ -1,7 +1,10 @@
 //! The request every worker sends: built once, cloned cheaply per request.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING, USER_AGENT};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST, TE, TRANSFER_ENCODING, UPGRADE,
+    USER_AGENT,
+};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::Full;
 
@@ -132,7 +135,7 @@ impl RequestTemplate {
             *req.method_mut() = method.clone();
             *req.uri_mut() = uri.clone();
             *req.headers_mut() = map.clone();
-            super::h2::head_of(&req, body.len())
+            head_of(&req, body.len())
         });
         RequestTemplate {
             method,
@@ -215,6 +218,31 @@ impl RequestTemplate {
     pub fn body_len(&self) -> usize {
         self.body.len()
     }
+}
+
+/// The head sent for a request: HTTP/1.1's connection-specific headers left out
+/// (RFC 9113 §8.2.2 makes them malformed; hyper drops them too), and the body's
+/// length stated as hyper states it.
+pub fn head_of<T>(req: &Request<T>, body_len: usize) -> Request<()> {
+    let mut head = Request::new(());
+    *head.method_mut() = req.method().clone();
+    *head.uri_mut() = req.uri().clone();
+    *head.version_mut() = http::Version::HTTP_2;
+    let headers = head.headers_mut();
+    for (name, value) in req.headers() {
+        let connection_specific = [CONNECTION, TRANSFER_ENCODING, UPGRADE, CONTENT_LENGTH]
+            .contains(name)
+            || name.as_str() == "keep-alive"
+            || name.as_str() == "proxy-connection"
+            || (*name == TE && value.as_bytes() != b"trailers");
+        if !connection_specific {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if body_len > 0 || body_expects_length(req.method()) {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
+    }
+    head
 }
 
 /// Header lines as HTTP/1.1 sends them (names lower-case, as hyper sends them).
