@@ -421,7 +421,7 @@ pub struct RampArgs {
 
     /// A capacity card (`golive capacity --json`): the pre-gate runs at --pre-load of
     /// the maximum it found, for -d (default 10s), with at least its connections.
-    #[arg(long, value_name = "CARD", conflicts_with_all = ["skip_pre", "rate", "stages"], help_heading = "Pre-gate load")]
+    #[arg(long, value_name = "CARD", conflicts_with_all = ["skip_pre", "rate", "stages", "connection_stages"], help_heading = "Pre-gate load")]
     #[serde(default)]
     pub pre_capacity: Option<PathBuf>,
 

@@ -32,7 +32,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("capacity", schema_for!(CapacityReport)),
         (
             "compare-capacity",
-            schema_for!(Document<crate::compare::capacity::CapacityComparison>),
+            schema_for!(Document<crate::capacity::versus::CapacityComparison>),
         ),
     ]
 }

@@ -48,7 +48,15 @@ impl Card {
             .body
             .steps
             .iter()
-            .filter(|s| s.rate == found.max_rps && s.outcome == StepOutcome::Pass)
+            .filter(|s| {
+                // A sweep's maximum is a step's achieved throughput; a search's, its rate.
+                let at = if s.phase == "concurrency" {
+                    s.achieved_rps
+                } else {
+                    s.rate
+                };
+                at == found.max_rps && s.outcome == StepOutcome::Pass
+            })
             .map(|s| s.connections)
             .max()
             .unwrap_or(1);

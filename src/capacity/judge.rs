@@ -138,8 +138,10 @@ pub fn judge_step(
     let mut unsure = 0u32;
     for slo in slos {
         let seconds = judged(timeline_for(results, slo), rules);
-        let per = seconds.len().div_ceil(n).max(1);
-        for (w, chunk) in seconds.chunks(per).enumerate() {
+        // min(n, seconds) near-equal sub-windows: 8 seconds make 5 windows, not 4.
+        let k = n.min(seconds.len());
+        let chunks = (0..k).map(|w| &seconds[w * seconds.len() / k..(w + 1) * seconds.len() / k]);
+        for (w, chunk) in chunks.enumerate() {
             let stretch = Stretch::of(chunk);
             let v = slo.evaluate(&stretch.observed());
             record.windows = record.windows.max(w as u32 + 1);
@@ -158,8 +160,10 @@ pub fn judge_step(
     let failed_windows = failed.iter().filter(|f| **f).count() as u32;
     record.windows_passed = record.windows.saturating_sub(failed_windows);
     if record.windows == 0 {
-        record.outcome = StepOutcome::Invalid;
-        record.why = Some("no second after the warm-up to judge: give a longer --step".into());
+        // The plan leaves at least a second to judge (config): none came back in it.
+        record.outcome = StepOutcome::Fail;
+        record.why =
+            Some("no response completed after the warm-up: the target did not answer".into());
         return record;
     }
     // The share of sub-windows that may fail, kept when a short step has fewer of them.

@@ -10,6 +10,7 @@ mod judge;
 mod run;
 mod search;
 pub mod usl;
+pub mod versus;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -52,15 +52,21 @@ pub fn fit(points: &[(u32, f64)]) -> Result<UslFit, String> {
         .collect();
     // The crate panics when its least-squares solver fails: that is a fit that did not
     // converge, said as such, not a crash.
-    let model = std::panic::catch_unwind(|| usl::Model::build(&measurements))
-        .map_err(|_| "the USL fit did not converge on these measurements".to_string())?;
+    let model = quietly(|| usl::Model::build(&measurements))
+        .ok_or_else(|| "the USL fit did not converge on these measurements".to_string())?;
     if !(model.sigma.is_finite() && model.kappa.is_finite() && model.lambda > 0.0) {
         return Err("the USL fit gave no usable coefficients".into());
     }
-    let (peak_concurrency, peak_rps) = if model.kappa > 0.0 && model.sigma < 1.0 {
+    let widest = usable.iter().map(|p| p.0).max().unwrap_or(1);
+    // A peak further out than 100 times the widest step is the model's guess, not a
+    // measurement's: it is said as a ceiling.
+    let reachable = model.kappa > 0.0
+        && model.sigma < 1.0
+        && model.max_concurrency() <= widest.saturating_mul(100);
+    let (peak_concurrency, peak_rps) = if reachable {
         let n = model.max_concurrency().max(1);
         // The peak lies between two whole concurrencies.
-        let best = [n, n + 1]
+        let best = [n, n.saturating_add(1)]
             .into_iter()
             .max_by(|a, b| {
                 model
@@ -69,19 +75,27 @@ pub fn fit(points: &[(u32, f64)]) -> Result<UslFit, String> {
             })
             .unwrap_or(n);
         (Some(best), Some(model.throughput_at_concurrency(best)))
-    } else if model.sigma > 0.0 {
+    } else if model.kappa >= 0.0 && model.sigma > 0.0 && model.sigma < 1.0 {
         (None, Some(model.lambda / model.sigma))
     } else {
         (None, None)
     };
     let said = match (peak_concurrency, peak_rps) {
+        _ if model.kappa < 0.0 || model.sigma < 0.0 => format!(
+            "USL: the fit is not physical (σ {:.4}, κ {:.6}: a coefficient below 0): the steps do not show the curve's shape; more connection counts, or longer steps, would",
+            model.sigma, model.kappa
+        ),
+        _ if model.sigma >= 1.0 => format!(
+            "USL: contention σ {:.4}: throughput does not grow with connections at all",
+            model.sigma
+        ),
         (Some(n), Some(x)) => format!(
             "USL: contention σ {:.4}, coherence κ {:.6}: throughput peaks at about {x:.0} req/s with {n} connections, and falls beyond",
             model.sigma, model.kappa
         ),
         (None, Some(x)) => format!(
-            "USL: contention σ {:.4} and no coherence penalty: throughput approaches {x:.0} req/s and does not fall",
-            model.sigma
+            "USL: contention σ {:.4}, coherence κ {:.6}: throughput approaches {x:.0} req/s, with no peak within 100 times the widest step",
+            model.sigma, model.kappa
         ),
         _ => "USL: no contention or coherence measured: throughput scaled linearly over the steps (more connections would find the limit)".into(),
     };
@@ -97,6 +111,16 @@ pub fn fit(points: &[(u32, f64)]) -> Result<UslFit, String> {
             .collect(),
         said,
     })
+}
+
+/// Runs `f`, a `None` if it panics, without the panic printed (the `usl` crate panics
+/// when its solver fails, which is an answer here, not a crash).
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Option<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(f).ok();
+    std::panic::set_hook(hook);
+    result
 }
 
 #[cfg(test)]

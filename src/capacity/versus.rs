@@ -7,8 +7,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::verdict::Change;
-use crate::capacity::Card;
+use super::Card;
+use crate::compare::Change;
 
 /// One side: the rate that passed and where the target failed (`None`: it never did).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]

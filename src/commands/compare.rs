@@ -19,6 +19,14 @@ use crate::report::{self, Judged};
 pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
     let settings =
         config::compare::settings(&args.comparison).map_err(|e| Failure::usage(anyhow!(e)))?;
+    super::refuse_overwriting_inputs(
+        &[args.baseline.clone(), args.candidate.clone()],
+        &[
+            args.json.as_deref(),
+            args.evidence.report.as_deref(),
+            args.evidence.junit.as_deref(),
+        ],
+    )?;
     let (baseline, candidate) = match (read(&args.baseline)?, read(&args.candidate)?) {
         (Judged::Stress(a), Judged::Stress(b)) => (*a, *b),
         (Judged::Capacity(a), Judged::Capacity(b)) => return capacities(args, &settings, *a, *b),
@@ -31,14 +39,6 @@ pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
         }
     };
     let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
-    super::refuse_overwriting_inputs(
-        &[args.baseline.clone(), args.candidate.clone()],
-        &[
-            args.json.as_deref(),
-            args.evidence.report.as_deref(),
-            args.evidence.junit.as_deref(),
-        ],
-    )?;
     let started = SystemTime::now();
     let mut notes = check_plans(
         &baseline.body.settings,
@@ -101,7 +101,7 @@ fn capacities(
         args.baseline.display().to_string(),
         args.candidate.display().to_string(),
     );
-    let c = compare::capacity::compare((&a_name, &a), (&b_name, &b), band);
+    let c = capacity::versus::compare((&a_name, &a), (&b_name, &b), band);
     let outcome = c.change.outcome();
     let text = report::compare::capacity_text(&c);
     let doc = Document::new("compare-capacity", started, outcome, c);

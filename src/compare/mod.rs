@@ -10,7 +10,6 @@
 //! estimators), and shape permutes and resamples whole intervals.
 
 pub mod binned;
-pub mod capacity;
 pub mod plan;
 pub mod sample;
 pub mod stats;

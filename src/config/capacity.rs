@@ -33,8 +33,8 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<CapacityPlan, ConfigError> 
     if args.start_rate > args.max_rate {
         return invalid("--start-rate is above --max-rate");
     }
-    if args.warmup >= args.step {
-        return invalid("--warmup must be shorter than --step: nothing would be judged");
+    if args.warmup + std::time::Duration::from_secs(1) > args.step {
+        return invalid("--step must be at least 1s longer than --warmup: the seconds after the warm-up are what is judged");
     }
     if !(0.1..=50.0).contains(&args.precision) {
         return invalid("--precision is a percentage between 0.1 and 50");

@@ -96,7 +96,7 @@ pub fn text(r: &CompareReport, width: usize) -> String {
 }
 
 /// Two capacity cards compared, for the terminal.
-pub fn capacity_text(c: &crate::compare::capacity::CapacityComparison) -> String {
+pub fn capacity_text(c: &crate::capacity::versus::CapacityComparison) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "golive compare  (two capacity cards)");
     for (label, b) in [("baseline", &c.baseline), ("candidate", &c.candidate)] {
