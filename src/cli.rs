@@ -604,8 +604,8 @@ pub struct LoadArgs {
 
     /// Closed loop with changing connections: N:DURATION,... each stage moving the
     /// count linearly from the previous stage's (0 at the start) to its own, e.g.
-    /// 50:30s,50:2m,0:10s (k6's ramping-vus); -c is then its peak.
-    #[arg(long, value_name = "N:DURATION,...", conflicts_with_all = ["rate", "stages", "duration", "requests"])]
+    /// 50:30s,50:2m,0:10s (k6's ramping-vus); its peak is the connections (not with -c).
+    #[arg(long, value_name = "N:DURATION,...", conflicts_with_all = ["rate", "stages", "duration", "requests", "concurrency"])]
     pub connection_stages: Option<String>,
 
     /// Per-request timeout, send to last body byte (e.g. 300ms, 5s).
@@ -889,7 +889,8 @@ pub struct MergeArgs {
     5xx rates) gets its effect, interval, p-value and band. Exit 0 same or improved, 1 regressed, \
     3 inconclusive (too little data: the words say how much more), 2 when the plans differ (--force).")]
 pub struct CompareArgs {
-    /// The release being replaced: a `--json` file of golive stress or merge.
+    /// The release being replaced: a `--json` file of golive stress or merge, or a
+    /// capacity card (golive capacity --json) to compare with another card.
     #[arg(value_name = "BASELINE")]
     pub baseline: PathBuf,
 
@@ -1396,11 +1397,13 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     Ok(r)
 }
 
-/// A share of a rate: `80%` or `80` (percent, more than 0, at most 200).
+/// A share of a rate: `80%` (more than 0, at most 200); the sign is required, so that
+/// 0.8 meant as 80% is not read as 0.8%.
 fn parse_percent(s: &str) -> Result<f64, String> {
     let n: f64 = s
         .trim()
-        .trim_end_matches('%')
+        .strip_suffix('%')
+        .ok_or_else(|| "expected a percentage with its sign, e.g. 80%".to_string())?
         .trim()
         .parse()
         .map_err(|_| "expected a percentage, e.g. 80%".to_string())?;

@@ -142,6 +142,29 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("SAME"), "{}", r.stdout);
+    // The other way round: the candidate held where the baseline failed.
+    let r = run(&["compare", cand.to_str().unwrap(), base.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("IMPROVED") && r.stdout.contains("% more"),
+        "{}",
+        r.stdout
+    );
+    // A candidate that failed its very start rate is the clearest regression.
+    let failed = dir.path().join("failed.json");
+    let mut cmd = golive();
+    cmd.args(["capacity", &format!("http://{}/health", slower.addr)])
+        .args(["--slo", "p99<20ms", "--start-rate", "1600", "--step", "1s"])
+        .args(["--warmup", "0s", "--json", failed.to_str().unwrap()]);
+    let r = run_with(cmd, Duration::from_secs(60));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = run(&["compare", base.to_str().unwrap(), failed.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("REGRESSED: the candidate failed at 1600"),
+        "{}",
+        r.stdout
+    );
     // A card and something else: one line, exit 2.
     let r = run(&[
         "compare",
@@ -189,6 +212,20 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
     let planned = (max / 2.0 * 2.0).ceil() as u64;
     assert_eq!(pre["requests"].as_u64().unwrap(), planned, "{pre}");
 
+    // A share without its sign is refused (0.8 meant as 80% is not read as 0.8%).
+    let r = run(&[
+        "ramp",
+        &format!("http://{}/health", stable.addr),
+        "--steps",
+        "100:1s",
+        "--set-weight",
+        "true",
+        "--pre-capacity",
+        base.to_str().unwrap(),
+        "--pre-load",
+        "0.8",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     // A card that is not one: one line, exit 2, nothing run.
     let r = run(&[
         "ramp",

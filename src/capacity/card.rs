@@ -19,6 +19,11 @@ pub struct Card {
 }
 
 impl Card {
+    /// The card holds a rate the target sustained.
+    pub fn held(&self) -> bool {
+        self.max_rps > 0.0
+    }
+
     /// Reads a card; one line on what is wrong with it.
     pub fn read(path: &Path) -> Result<Card, String> {
         let text = std::fs::read_to_string(path)
@@ -37,12 +42,34 @@ impl Card {
         Card::of(report).map_err(|e| format!("capacity card {}: {e}", path.display()))
     }
 
+    /// A card; one that held no rate is kept when the target failed its start rate
+    /// (its capacity is below that rate: `max_rps` 0, `high` that rate).
     pub fn of(report: CapacityReport) -> Result<Card, String> {
-        let Some(found) = report.body.found.clone() else {
-            return Err(format!(
-                "it holds no sustainable rate ({})",
-                report.body.said
-            ));
+        let failed_at_start = report
+            .body
+            .steps
+            .iter()
+            .filter(|s| s.outcome == StepOutcome::Fail && s.phase != "concurrency")
+            .map(|s| s.rate)
+            .reduce(f64::min);
+        let found = match (
+            report.body.found.clone(),
+            &report.body.limit,
+            failed_at_start,
+        ) {
+            (Some(found), _, _) => found,
+            (None, Limit::Target { .. }, Some(rate)) => super::Found {
+                max_rps: 0.0,
+                low: 0.0,
+                high: Some(rate),
+                confirmed: 0,
+            },
+            _ => {
+                return Err(format!(
+                    "it holds no sustainable rate ({})",
+                    report.body.said
+                ))
+            }
         };
         let connections = report
             .body

@@ -58,7 +58,11 @@ pub fn compare(
     band_pct: f64,
 ) -> CapacityComparison {
     let floor = 1.0 - band_pct / 100.0;
-    let change_pct = (cand.max_rps / base.max_rps - 1.0) * 100.0;
+    let change_pct = if base.held() {
+        (cand.max_rps / base.max_rps - 1.0) * 100.0
+    } else {
+        0.0
+    };
     let mut notes = Vec::new();
     let (b_slos, c_slos) = (&base.report.body.slos, &cand.report.body.slos);
     if b_slos != c_slos {
@@ -85,18 +89,30 @@ pub fn compare(
                 base.max_rps
             ),
         )
-    } else if let Some(high) = base.high.filter(|h| cand.max_rps >= h * floor) {
-        // The candidate held a rate the baseline could not hold, less the band.
-        let improved = cand.max_rps >= high;
-        (
-            if improved { Change::Improved } else { Change::Same },
-            format!(
-                "{}: the candidate held {:.0} req/s; the baseline failed at {high:.0} req/s, so its capacity is at most {:.1}% higher (the band is {band_pct}%)",
-                if improved { "IMPROVED" } else { "SAME" },
-                cand.max_rps,
-                (high / cand.max_rps - 1.0).max(0.0) * 100.0
-            ),
-        )
+    } else if let Some(high) = base
+        .high
+        .filter(|h| cand.held() && cand.max_rps >= h * floor)
+    {
+        // The candidate held at least the rate where the baseline failed, less the band.
+        if cand.max_rps >= high {
+            (
+                Change::Improved,
+                format!(
+                    "IMPROVED: the candidate held {:.0} req/s, where the baseline failed ({high:.0} req/s): at least {:.1}% more",
+                    cand.max_rps,
+                    (cand.max_rps / high - 1.0) * 100.0
+                ),
+            )
+        } else {
+            (
+                Change::Same,
+                format!(
+                    "SAME: the candidate held {:.0} req/s; the baseline failed at {high:.0} req/s, so its capacity is at most {:.1}% higher (the band is {band_pct}%)",
+                    cand.max_rps,
+                    (high / cand.max_rps - 1.0) * 100.0
+                ),
+            )
+        }
     } else {
         let why = match (base.high, cand.high) {
             (None, _) => "the baseline's card is a lower bound (no rate failed on its target's account)".to_string(),

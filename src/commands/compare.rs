@@ -68,6 +68,16 @@ pub fn run(args: &CompareArgs) -> exit::Result<Finished> {
 fn read(path: &Path) -> exit::Result<Judged> {
     let raw = crate::input::read(path, crate::input::RESULT)
         .map_err(|e| Failure::usage(anyhow!("cannot read {}: {e}", path.display())))?;
+    // Only results compare: say so before any reading of another document's shape.
+    let command = serde_json::from_slice::<serde_json::Value>(&raw)
+        .ok()
+        .and_then(|v| v["command"].as_str().map(str::to_string));
+    if let Some(c) = command.filter(|c| !["stress", "merge", "capacity"].contains(&c.as_str())) {
+        return Err(Failure::usage(anyhow!(
+            "{} holds golive {c}'s result: compare reads two stress (or merge) results, or two capacity cards",
+            path.display()
+        )));
+    }
     Judged::read(&raw).map_err(|e| Failure::usage(anyhow!("{} {e}", path.display())))
 }
 
@@ -91,12 +101,17 @@ fn capacities(
         card(&args.baseline, baseline)?,
         card(&args.candidate, candidate)?,
     );
-    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
-    let started = SystemTime::now();
     let band = settings
         .tolerances
         .band(compare::Metric::Throughput)
         .amount();
+    if band >= 100.0 {
+        return Err(Failure::usage(anyhow!(
+            "--tolerance throughput:-{band}%: a band of 100% or more calls any capacity the same; give less than 100%"
+        )));
+    }
+    let (json, human) = super::outputs(args.json.as_deref(), &args.evidence)?;
+    let started = SystemTime::now();
     let (a_name, b_name) = (
         args.baseline.display().to_string(),
         args.candidate.display().to_string(),

@@ -30,11 +30,23 @@ pub fn plan(args: &CapacityArgs, env: Env) -> Result<CapacityPlan, ConfigError> 
     client.connect_timeout = args.timeout;
     let slos = scoped_slos(parse_slos(&args.slos, &DEFAULT_SLOS)?, workload.as_ref())?;
     let invalid = |s: &str| Err(ConfigError::Invalid(s.into()));
+    if let Some(s) = slos.iter().find(|s| s.metric == crate::slo::Metric::Rps) {
+        return invalid(&format!(
+            "--slo {s}: capacity sets each step's rate itself; judge latency and errors, and read the rate it finds"
+        ));
+    }
     if args.start_rate > args.max_rate {
         return invalid("--start-rate is above --max-rate");
     }
     if args.warmup + std::time::Duration::from_secs(1) > args.step {
-        return invalid("--step must be at least 1s longer than --warmup: the seconds after the warm-up are what is judged");
+        return invalid(&format!(
+            "--step {} must be at least 1s longer than --warmup {}: the seconds after the warm-up are what is judged",
+            humantime::format_duration(args.step),
+            humantime::format_duration(args.warmup)
+        ));
+    }
+    if args.max_duration < args.step {
+        return invalid("--max-duration is shorter than one --step: no step could run");
     }
     if !(0.1..=50.0).contains(&args.precision) {
         return invalid("--precision is a percentage between 0.1 and 50");

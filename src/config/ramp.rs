@@ -177,6 +177,13 @@ fn pre_load(args: &RampArgs, env: Env, notes: &mut Vec<String>) -> Result<LoadPl
         return Ok(load);
     };
     let card = crate::capacity::Card::read(path).map_err(ConfigError::Invalid)?;
+    if !card.held() {
+        return Err(ConfigError::Invalid(format!(
+            "capacity card {}: it holds no sustainable rate ({})",
+            path.display(),
+            card.report.body.said
+        )));
+    }
     let rate = card.max_rps * args.pre_load / 100.0;
     load.rate = Some(rate);
     if args.load.requests.is_none() && args.load.duration.is_none() {

@@ -183,12 +183,13 @@ pub fn capacity_step(s: &crate::capacity::StepRecord) -> String {
 pub fn capacity_step_numbers(s: &crate::capacity::StepRecord) -> String {
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
     format!(
-        "achieved {:.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} connections",
+        "achieved {:.1} req/s · p50 {} · p99 {} · {}/{} sub-windows held · {} connection{}",
         s.achieved_rps,
         ms(s.p50_ms),
         ms(s.p99_ms),
         s.windows_passed,
         s.windows,
         s.connections,
+        if s.connections == 1 { "" } else { "s" },
     )
 }
