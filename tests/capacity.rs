@@ -276,3 +276,19 @@ fn a_concurrency_sweep_fits_the_usl_and_predicts_the_targets_ceiling() {
         "the fit is drawn"
     );
 }
+
+#[test]
+fn a_target_that_refuses_every_connection_could_not_be_searched() {
+    let r = run(&[
+        "capacity",
+        &format!("http://{}/health", closed_port()),
+        "--step",
+        "1s",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("answered no request"), "{}", r.stderr);
+    assert!(r.stderr.contains("connect_refused"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+}

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use card::Card;
 pub use judge::{judge_step, StepRules};
-pub use run::{search, sweep, CapacityPlan};
+pub use run::{search, sweep, CapacityError, CapacityPlan};
 pub use search::{Next, Search};
 
 /// The most connections the search grows to when they, not the target, are the limit.

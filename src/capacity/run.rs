@@ -35,7 +35,7 @@ pub async fn search(
     plan: &CapacityPlan,
     cancel: &Cancel,
     mut on_step: impl FnMut(&StepRecord),
-) -> Result<(Outcome, CapacityRun), SetupError> {
+) -> Result<(Outcome, CapacityRun), CapacityError> {
     let mut stress_plan = plan.stress.clone();
     let mut search = Search::new(plan.start_rate, plan.max_rate, plan.precision, plan.repeat);
     let clock = Instant::now();
@@ -57,6 +57,9 @@ pub async fn search(
         let report = stress::run(&stress_plan, Duration::from_millis(100), cancel, |_| {}).await?;
         if report.outcome() == Outcome::Interrupted || cancel.is_cancelled() {
             break Limit::Interrupted;
+        }
+        if steps.is_empty() {
+            unreachable_target(&report.body.results, rate)?;
         }
         let record = judge_step(
             &report,
@@ -107,7 +110,7 @@ pub async fn sweep(
     plan: &CapacityPlan,
     cancel: &Cancel,
     mut on_step: impl FnMut(&StepRecord),
-) -> Result<(Outcome, CapacityRun), SetupError> {
+) -> Result<(Outcome, CapacityRun), CapacityError> {
     let mut stress_plan = plan.stress.clone();
     let threads = stress_plan.load.threads;
     stress_plan.load.rate = None;
@@ -201,6 +204,37 @@ fn written(
         said,
         usl,
     }
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CapacityError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    /// The first step got no response, only failed connections: nothing was measured
+    /// of the target's capacity.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// The first step connected to nothing: the target is down or elsewhere, which is
+/// not a capacity below the start rate.
+fn unreachable_target(results: &crate::measure::Summary, rate: f64) -> Result<(), CapacityError> {
+    let connecting = |kind: &str| kind.starts_with("connect") || kind.starts_with("tls");
+    let failed: Vec<String> = results
+        .errors
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect();
+    let only_connects = results.errors.iter().all(|(k, n)| *n == 0 || connecting(k));
+    if results.responses == 0 && results.errors_total > 0 && only_connects {
+        return Err(CapacityError::Unreachable(format!(
+            "the target answered no request of the first step ({rate:.0} req/s): {}; is it up at that URL?",
+            failed.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// The SLO that failed most often in the steps that failed.

@@ -68,7 +68,11 @@ pub fn run(args: &CapacityArgs) -> exit::Result<Finished> {
                 capacity::sweep(&plan, &cancel, on_step).await
             }
         })
-        .map_err(Failure::usage)?;
+        .map_err(|e| match e {
+            // The target refused every connection: golive could not run the search.
+            capacity::CapacityError::Unreachable(_) => Failure::runtime(e),
+            capacity::CapacityError::Setup(_) => Failure::usage(e),
+        })?;
     let said = found.said.clone();
     let doc: CapacityReport = Document::new("capacity", started, outcome, found);
     Ok(Finished::new(
