@@ -26,7 +26,7 @@ impl Card {
 
     /// Reads a card; one line on what is wrong with it.
     pub fn read(path: &Path) -> Result<Card, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::input::read_text(path, crate::input::RESULT)
             .map_err(|e| format!("capacity card {}: {e}", path.display()))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("capacity card {}: not JSON ({e})", path.display()))?;

@@ -54,10 +54,9 @@ pub async fn search(
             break Limit::MaxDuration;
         }
         stress_plan.load.rate = Some(rate);
-        let report = stress::run(&stress_plan, Duration::from_millis(100), cancel, |_| {}).await?;
-        if report.outcome() == Outcome::Interrupted || cancel.is_cancelled() {
+        let Some(report) = one_step(&stress_plan, cancel).await? else {
             break Limit::Interrupted;
-        }
+        };
         if steps.is_empty() {
             unreachable_target(&report.body.results, rate)?;
         }
@@ -125,11 +124,10 @@ pub async fn sweep(
         }
         stress_plan.load.concurrency = c;
         stress_plan.load.threads = threads.min(c);
-        let report = stress::run(&stress_plan, Duration::from_millis(100), cancel, |_| {}).await?;
-        if report.outcome() == Outcome::Interrupted || cancel.is_cancelled() {
+        let Some(report) = one_step(&stress_plan, cancel).await? else {
             limit = Limit::Interrupted;
             break;
-        }
+        };
         let mut record = judge_step(
             &report,
             &stress_plan.slos,
@@ -204,6 +202,16 @@ fn written(
         said,
         usl,
     }
+}
+
+/// One step's run; `None` when Ctrl-C stopped it (what it measured is not judged).
+async fn one_step(
+    plan: &StressPlan,
+    cancel: &Cancel,
+) -> Result<Option<stress::StressReport>, CapacityError> {
+    let report = stress::run(plan, Duration::from_millis(100), cancel, |_| {}).await?;
+    let interrupted = report.outcome() == Outcome::Interrupted || cancel.is_cancelled();
+    Ok((!interrupted).then_some(report))
 }
 
 /// Why a search could not run.
