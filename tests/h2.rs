@@ -131,6 +131,48 @@ fn waiting_for_a_stream_counts(client: &str) {
     );
 }
 
+/// An h2c server answering `/big` with 100,000 bytes (several DATA frames, more than
+/// the stream's initial 64 KiB window, so the client must give window back) and any
+/// other path with an empty 204.
+fn sized_h2() -> String {
+    let addr = serve_tcp(move |stream| async move {
+        let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+            let mut resp = hyper::Response::new(Full::new(Bytes::new()));
+            if req.uri().path() == "/big" {
+                *resp.body_mut() = Full::new(Bytes::from(vec![b'x'; 100_000]));
+            } else {
+                *resp.status_mut() = hyper::StatusCode::NO_CONTENT;
+            }
+            Ok::<_, Infallible>(resp)
+        });
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(stream), svc)
+            .await;
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn every_body_byte_is_read_and_an_empty_response_ends_at_its_headers() {
+    let base = sized_h2();
+    for client in CLIENTS {
+        let big = format!("{base}/big");
+        let (r, doc) = stress_h2(client, &big, &["-c", "1", "--streams", "4", "-n", "20"]);
+        assert_eq!(r.code, 0, "{client}: {}{}", r.stdout, r.stderr);
+        assert_eq!(doc["results"]["responses"], 20, "{client}");
+        assert_eq!(doc["results"]["bytes_read"], 2_000_000, "{client}");
+        let empty = format!("{base}/empty");
+        let (r, doc) = stress_h2(client, &empty, &["-c", "1", "--streams", "4", "-n", "20"]);
+        assert_eq!(r.code, 0, "{client}: {}{}", r.stdout, r.stderr);
+        assert_eq!(doc["results"]["responses"], 20, "{client}");
+        assert_eq!(doc["results"]["bytes_read"], 0, "{client}");
+        assert_eq!(
+            doc["results"]["status_codes"]["204"], 20,
+            "{client}: {doc:#}"
+        );
+    }
+}
+
 /// A raw h2 server: of every three requests one is refused (REFUSED_STREAM), one is
 /// reset (INTERNAL_ERROR) and one answered; at the tenth request on a connection the
 /// server shuts it with GOAWAY, leaving that request unanswered.
