@@ -309,7 +309,7 @@ impl Connector {
 
     /// Opens an HTTP/2 connection whose streams several workers share. No one worker
     /// can poll it for the others, so its driver runs as a task of its own, to the
-    /// connection's end.
+    /// connection's end. Call from a load thread (its local set runs the lean driver).
     pub async fn connect_shared(&self) -> Result<SharedH2, ErrorKind> {
         if self.lean_h2() {
             let io = self.open_io().await?;

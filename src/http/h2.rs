@@ -25,7 +25,9 @@ pub struct LeanH2 {
 }
 
 impl LeanH2 {
-    /// The handshake, then the connection driven by a task of its own to its end.
+    /// The handshake, then the connection driven by a task of its own to its end, on the
+    /// load thread's local set beside the workers that share it (waking them needs no
+    /// hand-off between schedulers). Call from a load thread.
     pub(super) async fn handshake(io: Io, window: Option<u32>) -> Result<LeanH2, ErrorKind> {
         let mut builder = h2::client::Builder::new();
         // One stream until the server's SETTINGS say how many it takes (as for hyper's).
@@ -38,7 +40,7 @@ impl LeanH2 {
         let (sender, conn) = builder.handshake(io).await.map_err(|e| kind(&e))?;
         let closed = Arc::new(AtomicBool::new(false));
         let flag = closed.clone();
-        tokio::spawn(async move {
+        tokio::task::spawn_local(async move {
             let _ = conn.await;
             flag.store(true, Ordering::Release);
         });
