@@ -279,13 +279,25 @@ def parse(tool, base):
         row["handshakes_s"] = opened / max(float(elapsed), 1e-9)
     return row
 
-runs = {}
+runs, by_round = {}, {}
 for f in sorted(glob.glob(os.path.join(out, "runs", "*.time"))):
-    scenario, tool, _ = os.path.basename(f)[:-5].split(".")
+    scenario, tool, rnd = os.path.basename(f)[:-5].split(".")
     try:
-        runs.setdefault((scenario, tool), []).append(parse(tool, f[:-5]))
+        row = parse(tool, f[:-5])
     except Exception as e:
         print(f"  could not read {f}: {e}", file=sys.stderr)
+        continue
+    runs.setdefault((scenario, tool), []).append(row)
+    by_round[(scenario, tool, rnd)] = row
+
+def paired(scenario, peer, key):
+    """golive's ratio to the peer within each round (the two ran minutes apart at
+    most, so the machine's mood falls on both): the median and the range over rounds."""
+    rounds = sorted({k[2] for k in by_round if k[0] == scenario})
+    rs = [by_round[(scenario, "golive", r)][key] / by_round[(scenario, peer, r)][key]
+          for r in rounds if (scenario, "golive", r) in by_round and (scenario, peer, r) in by_round
+          and by_round[(scenario, peer, r)][key]]
+    return (statistics.median(rs), min(rs), max(rs), len(rs)) if rs else None
 
 names = {"c1": "1 connection, unthrottled", "c50": f"{conns} connections, unthrottled",
          "mix50": f"a 3-request workload, two placeholders each, {conns} connections, unthrottled",
@@ -319,6 +331,11 @@ for scenario in [s for s in order if any(k[0] == s for k in runs)]:
             g, p = med["golive"], med[peer]
             lines.append(f"  golive/{peer}: req/s x{g['rps']/p['rps']:.2f}  p50 x{g['p50_ms']/p['p50_ms']:.2f}  "
                          f"CPU/req x{g['cpu_us_per_req']/p['cpu_us_per_req']:.2f}  RSS x{g['rss_mb']/p['rss_mb']:.2f}")
+            rps, cpu = paired(scenario, peer, "rps"), paired(scenario, peer, "cpu_us_per_req")
+            if rps and cpu:
+                lines.append(f"    per round ({rps[3]}): req/s x{rps[0]:.2f} ({rps[1]:.2f}-{rps[2]:.2f})  "
+                             f"CPU/req x{cpu[0]:.2f} ({cpu[1]:.2f}-{cpu[2]:.2f})")
+                med[f"vs_{peer}"] = {"rps_ratio": rps[:3], "cpu_ratio": cpu[:3], "rounds": rps[3]}
     summary[scenario] = med
     if scenario == "mix50" and "golive" in summary.get("c50", {}) and "golive" in med:
         one, mix = summary["c50"]["golive"], med["golive"]
