@@ -73,7 +73,7 @@ impl Progress {
                         tick.live.sent,
                         Self::status(tick)
                     );
-                    console::errln(&console::fit(&line, console::width()));
+                    console::errln(&console::status_line(&line));
                 }
             }
             Mode::Bar(bar) => {

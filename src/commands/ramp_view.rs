@@ -193,7 +193,7 @@ impl RampView {
         s.printed = Instant::now();
         let line = format!("golive: {}", s.line());
         drop(s);
-        console::errln(&console::fit(&line, console::width()));
+        console::errln(&console::status_line(&line));
     }
 
     fn redraw(&self) {

@@ -94,6 +94,18 @@ pub fn width() -> usize {
     80
 }
 
+/// A status line for standard error: fitted to the terminal's width when it is one (so
+/// a line never wraps) or when `COLUMNS` asks for a width, whole when it is a log or a
+/// pipe (nothing wraps there, and a CI log should keep every figure).
+pub fn status_line(line: &str) -> String {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() || std::env::var_os("COLUMNS").is_some() {
+        fit(line, width())
+    } else {
+        line.to_string()
+    }
+}
+
 /// `line` cut to `width` columns, an ellipsis marking the cut.
 pub fn fit(line: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
