@@ -27,8 +27,8 @@ fn main() -> ExitCode {
     golive::commands::dispatch(cli.command).into()
 }
 
-/// Help and version print in full (exit 0); a usage error keeps clap's whole message,
-/// with its tips and suggestions (exit 2).
+/// Help and version print in full (exit 0); a usage error is one line, clap's message
+/// with its tips, naming the help to read (exit 2).
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     let rendered = e.render().ansi().to_string();
@@ -43,8 +43,54 @@ fn usage_error(e: clap::Error) -> ExitCode {
             Exit::Usage.into()
         }
         _ => {
-            console::err(&rendered);
+            console::errln(&one_line(&e.render().to_string()));
             Exit::Usage.into()
         }
     }
+}
+
+/// clap's error, its tips kept, its usage and "For more information" lines replaced by
+/// the command whose help to read.
+fn one_line(rendered: &str) -> String {
+    // Paragraphs: the message (its lines, the missing arguments among them), tips, the
+    // usage, the pointer to --help.
+    let paragraphs: Vec<String> = rendered
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let first = paragraphs
+        .first()
+        .map_or("invalid arguments", String::as_str);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let tips: Vec<&str> = paragraphs
+        .iter()
+        .skip(1)
+        .filter(|p| p.starts_with("tip:"))
+        .map(String::as_str)
+        .collect();
+    let tips = if tips.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", tips.join("; "))
+    };
+    format!(
+        "golive: error: {first}{tips}; see {} --help",
+        command_named()
+    )
+}
+
+/// `golive SUBCOMMAND` as typed, or `golive` when none was.
+fn command_named() -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .map(str::to_string)
+        .collect();
+    std::env::args()
+        .skip(1)
+        .find(|a| names.contains(a))
+        .map_or("golive".into(), |sub| format!("golive {sub}"))
 }

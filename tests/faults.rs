@@ -146,7 +146,8 @@ fn bad_input_exits_2_with_one_line() {
     }
 }
 
-/// Flags clap rejects: exit 2 with clap's whole message, tips and suggestions kept.
+/// Flags clap rejects: exit 2 and one line, clap's message with its tips and
+/// suggestions kept, naming the help to read.
 #[test]
 fn usage_errors_keep_clap_tips() {
     let cases: &[(&[&str], &str)] = &[
@@ -170,16 +171,26 @@ fn usage_errors_keep_clap_tips() {
             "--for",
         ),
         (&["serve", "--health", "great"], "degraded"),
-        (&["no-such-command"], "--help"),
+        (&["no-such-command"], "see golive --help"),
+        (
+            &["canary", "--foo"],
+            "tip: a similar argument exists: '--for'",
+        ),
+        (&["stres"], "'stress'); see golive --help"),
+        (
+            &["stress", "http://127.0.0.1:9/", "--rate", "abc"],
+            "see golive stress --help",
+        ),
     ];
     for (args, tip) in cases {
         let run = run(args);
         assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
         assert!(
-            run.stderr.starts_with("error: "),
+            run.stderr.starts_with("golive: error: "),
             "{args:?}: {}",
             run.stderr
         );
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
         assert!(run.stderr.contains(tip), "{args:?}: {}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
