@@ -2,6 +2,7 @@
 //! it, so that a rollback explains itself on the terminal and in CI logs.
 
 use std::fmt::Write;
+use std::time::Duration;
 
 use super::paint;
 use crate::outcome::Outcome;
@@ -105,11 +106,27 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "  duration    at least {} when every window passes",
-        humantime::format_duration(plan.total_hold())
-    );
+    let hold = plan.total_hold();
+    let span = |d: Duration| humantime::format_duration(d).to_string();
+    // The pre-gate runs before the first step: its time is part of the wait.
+    let duration = match plan
+        .pre
+        .as_ref()
+        .map(|p| (p.load.duration, p.load.requests))
+    {
+        Some((Some(pre), _)) => format!(
+            "at least {} (pre-gate {}, steps {}) when every window passes",
+            span(pre + hold),
+            span(pre),
+            span(hold)
+        ),
+        Some((None, Some(n))) => format!(
+            "at least {} after the pre-gate's {n} requests, when every window passes",
+            span(hold)
+        ),
+        _ => format!("at least {} when every window passes", span(hold)),
+    };
+    let _ = writeln!(out, "  duration    {duration}");
     for w in warnings {
         let _ = writeln!(out, "  warning: {w}");
     }
