@@ -93,6 +93,14 @@ fn capacities(
             "--report and --junit are not written for two capacity cards (yet): use --json, or golive report on each card"
         )));
     }
+    let unused = stress_only(&args.comparison);
+    if !unused.is_empty() {
+        return Err(Failure::usage(anyhow!(
+            "{} compare{} stress results, not capacity cards: two cards are compared by their maximums, within --tolerance throughput:-N%",
+            unused.join(", "),
+            if unused.len() == 1 { "s" } else { "" }
+        )));
+    }
     let card = |path: &Path, r: CapacityReport| {
         capacity::Card::of(r)
             .map_err(|e| Failure::usage(anyhow!("capacity card {}: {e}", path.display())))
@@ -121,6 +129,41 @@ fn capacities(
     let text = report::compare::capacity_text(&c);
     let doc = Document::new("compare-capacity", started, outcome, c);
     Ok(Finished::new(outcome, human, text).json(json, &doc))
+}
+
+/// The comparison flags given that only stress results use (a value other than the
+/// default): two cards would ignore them, so they are refused rather than dropped.
+fn stress_only(c: &ComparisonArgs) -> Vec<String> {
+    // The defaults as the parser gives them, so this list cannot drift from the flags'.
+    use clap::Parser;
+    let Ok(crate::cli::Cli {
+        command: crate::cli::Command::Compare(plain),
+        ..
+    }) = crate::cli::Cli::try_parse_from(["golive", "compare", "a", "b"])
+    else {
+        return vec![];
+    };
+    let d = plain.comparison;
+    let mut given: Vec<String> = c
+        .tolerances
+        .iter()
+        .filter(|t| !t.trim_start().starts_with("throughput:"))
+        .map(|t| format!("--tolerance {t}"))
+        .collect();
+    let flags = [
+        ("--percentiles", c.percentiles != d.percentiles),
+        ("--unit", c.unit != d.unit),
+        ("--compare-warmup", c.warmup != d.warmup),
+        ("--confidence", c.confidence != d.confidence),
+        ("--force", c.force != d.force),
+    ];
+    given.extend(
+        flags
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(f, _)| f.to_string()),
+    );
+    given
 }
 
 fn side(path: &Path, r: &StressReport) -> RunSide {
