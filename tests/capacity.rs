@@ -38,18 +38,64 @@ fn capacity(server: &BackgroundServer, extra: &[&str], out: &std::path::Path) ->
     run_with(cmd, Duration::from_secs(150))
 }
 
+/// As [`capacity`], run again (at most twice more) while golive says its own lateness
+/// spoiled the search: the truthful answer on a machine busy with other work, but not
+/// the one a test of the target's capacity can check. The debug build sends the load.
+fn capacity_settled(server: &BackgroundServer, extra: &[&str], out: &std::path::Path) -> Run {
+    let mut r = capacity(server, extra, out);
+    for _ in 0..2 {
+        if !(r.code == 3 && r.stdout.contains("the generator is the limit")) {
+            break;
+        }
+        eprintln!(
+            "the generator was the limit; searching again:\n{}",
+            r.stdout
+        );
+        r = capacity(server, extra, out);
+    }
+    r
+}
+
 #[test]
 fn the_maximum_of_a_2000_per_second_target_is_found_within_10_percent() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let server = target();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("capacity.json");
-    let r = capacity(&server, &[], &out);
+    let (junit, html) = (dir.path().join("junit.xml"), dir.path().join("c.html"));
+    let r = capacity_settled(
+        &server,
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--report",
+            html.to_str().unwrap(),
+        ],
+        &out,
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let doc: serde_json::Value = read_json(&out);
     let found = &doc["found"];
     let max = found["max_rps"].as_f64().unwrap();
     assert!((1800.0..=2200.0).contains(&max), "{max}: {}", r.stdout);
+    // The steps above the maximum did not hold, as a search needs: they are how it was
+    // found, not failed checks, so a CI reading the JUnit passes the search.
+    let failed_steps = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "fail")
+        .count();
+    assert!(failed_steps >= 1, "{doc:#}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("tests=\"1\""), "{xml}");
+    assert!(
+        xml.contains(" FAIL: achieved"),
+        "the steps are listed: {xml}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("1 check · 1 passed · 0 failed"), "{page}");
     // The interval holds the truth: it passed at low, failed at high.
     let (low, high) = (
         found["low"].as_f64().unwrap(),
@@ -165,6 +211,26 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
         "{}",
         r.stdout
     );
+    // Flags only stress results use are refused with two cards, not silently dropped.
+    let r = run(&[
+        "compare",
+        base.to_str().unwrap(),
+        cand.to_str().unwrap(),
+        "--percentiles",
+        "90",
+        "--tolerance",
+        "p99:+10%",
+        "--tolerance",
+        "throughput:-10%",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--tolerance p99:+10%, --percentiles compare stress results"),
+        "{}",
+        r.stderr
+    );
     // A card and something else: one line, exit 2.
     let r = run(&[
         "compare",
@@ -201,6 +267,7 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
         "{}",
         r.stdout
     );
+    assert!(r.stdout.contains("(pre-gate 2s, steps "), "{}", r.stdout);
     let ramp: serde_json::Value = read_json(&ramp_json);
     let pre = ramp["timeline"]
         .as_array()

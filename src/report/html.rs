@@ -103,8 +103,9 @@ fn verdict(out: &mut String, s: &Suite) {
     );
     let _ = writeln!(
         out,
-        "<p class=\"counts\">{} checks · {} passed · {} failed · {} inconclusive · {} errors</p>",
+        "<p class=\"counts\">{} check{} · {} passed · {} failed · {} inconclusive · {} errors</p>",
         s.cases.len(),
+        if s.cases.len() == 1 { "" } else { "s" },
         s.count(Status::Pass),
         s.count(Status::Fail),
         s.count(Status::Inconclusive),
