@@ -220,3 +220,38 @@ fn the_demo_speaks_in_words_not_in_the_programs_names() {
     // And the numbers read as numbers.
     assert!(!run.stdout.contains("observed - ms") && !run.stdout.contains(".000 count"));
 }
+
+#[test]
+fn status_lines_in_a_log_are_whole() {
+    let s = TestServer::start(|_, _| async { text(200, "ok") });
+    let mut cmd = golive();
+    // No terminal and no COLUMNS: a CI log, where nothing wraps and every figure counts.
+    cmd.args([
+        "stress",
+        &s.url("/"),
+        "--rate",
+        "200",
+        "-d",
+        "1200ms",
+        "-c",
+        "4",
+        "--status-interval",
+        "300ms",
+        "--color",
+        "never",
+    ]);
+    let run = run_with(cmd, Duration::from_secs(60));
+    let progress: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("golive: "))
+        .collect();
+    assert!(!progress.is_empty(), "{}", run.stderr);
+    for l in &progress {
+        assert!(l.ends_with(" errors") && !l.contains('…'), "{l}");
+    }
+    assert!(
+        progress.iter().any(|l| l.width() > 80),
+        "a line longer than 80 columns is kept whole: {progress:?}"
+    );
+}
