@@ -160,15 +160,42 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
     let compared = dir.path().join("compared.json");
+    let (html, junit) = (dir.path().join("c.html"), dir.path().join("c.xml"));
     let r = run(&[
         "compare",
         base.to_str().unwrap(),
         cand.to_str().unwrap(),
         "--json",
         compared.to_str().unwrap(),
+        "--report",
+        html.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("REGRESSED"), "{}", r.stdout);
+    // The evidence says the same: a failed check, each card's bracket.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<h1>FAIL</h1>"), "{page}");
+    assert!(
+        page.contains("Capacity, candidate against baseline"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("{}", base.display())), "{page}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    // And `golive report` renders the saved comparison alike.
+    let again = dir.path().join("again.html");
+    let r = run(&[
+        "report",
+        compared.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(std::fs::read_to_string(&again)
+        .unwrap()
+        .contains("Capacity, candidate against baseline"));
     let doc: serde_json::Value = read_json(&compared);
     assert_eq!(doc["command"], "compare-capacity");
     assert_eq!(doc["change"], "regressed");

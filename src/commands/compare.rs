@@ -88,11 +88,6 @@ fn capacities(
     baseline: CapacityReport,
     candidate: CapacityReport,
 ) -> exit::Result<Finished> {
-    if args.evidence.report.is_some() || args.evidence.junit.is_some() {
-        return Err(Failure::usage(anyhow!(
-            "--report and --junit are not written for two capacity cards (yet): use --json, or golive report on each card"
-        )));
-    }
     let unused = stress_only(&args.comparison);
     if !unused.is_empty() {
         return Err(Failure::usage(anyhow!(
@@ -128,7 +123,9 @@ fn capacities(
     let outcome = c.change.outcome();
     let text = report::compare::capacity_text(&c);
     let doc = Document::new("compare-capacity", started, outcome, c);
-    Ok(Finished::new(outcome, human, text).json(json, &doc))
+    Ok(Finished::new(outcome, human, text)
+        .json(json, &doc)
+        .evidence(&args.evidence, &Judged::CompareCapacity(Box::new(doc))))
 }
 
 /// The comparison flags given that only stress results use (a value other than the

@@ -67,6 +67,7 @@ pub fn render(judged: &Judged, rendered_at: &str) -> String {
         Judged::Ramp(r) => ramp(&mut body, r),
         Judged::Compare(d) => comparison(&mut body, &d.body.comparison),
         Judged::Capacity(d) => capacity(&mut body, &d.body),
+        Judged::CompareCapacity(d) => capacities(&mut body, &d.body),
         _ => {}
     }
     footer(&mut body, &suite, rendered_at);
@@ -380,6 +381,35 @@ fn stress(out: &mut String, r: &StressReport) {
 
 /// A comparison: each metric's values, effect with its interval, p-value, band and
 /// change; both sides' percentile curves on one chart.
+/// Two capacity cards: each one's bracket (the rate that held, where it failed) and
+/// the change of the maximum against the band.
+fn capacities(out: &mut String, c: &crate::capacity::versus::CapacityComparison) {
+    out.push_str("<section>\n<h2>Capacity, candidate against baseline</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&c.said));
+    out.push_str("<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th>card</th><th>file</th><th>URL</th><th>held</th><th>failed at</th><th>note</th></tr></thead><tbody>\n");
+    for (name, b) in [("baseline", &c.baseline), ("candidate", &c.candidate)] {
+        let _ = writeln!(
+            out,
+            "<tr><th>{name}</th><td>{}</td><td>{}</td><td>{:.0} req/s</td><td>{}</td><td>{}</td></tr>",
+            escape(&b.file),
+            escape(&b.url),
+            b.max_rps,
+            b.failed_at.map_or("-".into(), |f| format!("{f:.0} req/s")),
+            escape(&b.caveat)
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    let _ = writeln!(
+        out,
+        "<p>Change of the maximum: {:+.1}% (the band: −{:.0}%): {}.</p>",
+        c.change_pct,
+        c.band_pct,
+        c.change.as_str()
+    );
+    list(out, "notes", c.notes.iter());
+    out.push_str("</section>\n");
+}
+
 fn comparison(out: &mut String, c: &Comparison) {
     out.push_str("<section>\n<h2>Candidate against baseline</h2>\n");
     let _ = writeln!(out, "<p>{}</p>", escape(&c.said));

@@ -1,6 +1,7 @@
 //! Any judged golive result, in memory or read back from its `--json` file by the
 //! `command` its envelope names: what the HTML report, JUnit and the CI summary render.
 
+use crate::capacity::versus::CapacityComparison;
 use crate::capacity::CapacityReport;
 use crate::checks::envfile::EnvcheckResult;
 use crate::compare::CompareReport;
@@ -26,11 +27,13 @@ pub enum Judged {
     Ramp(Box<RampReport>),
     Compare(Box<CompareReport>),
     Capacity(Box<CapacityReport>),
+    /// Two capacity cards compared.
+    CompareCapacity(Box<Document<CapacityComparison>>),
 }
 
 /// The kinds `golive report` reads, as their envelopes name them.
 pub const KINDS: &str =
-    "stress, merge, compare, capacity, canary, smoke, stage3, stage4, probes, envcheck, ramp";
+    "stress, merge, compare, compare-capacity, capacity, canary, smoke, stage3, stage4, probes, envcheck, ramp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -69,6 +72,9 @@ impl Judged {
             "ramp" => Judged::Ramp(Box::new(serde_json::from_value(value).map_err(shape)?)),
             "compare" => Judged::Compare(Box::new(serde_json::from_value(value).map_err(shape)?)),
             "capacity" => Judged::Capacity(Box::new(serde_json::from_value(value).map_err(shape)?)),
+            "compare-capacity" => {
+                Judged::CompareCapacity(Box::new(serde_json::from_value(value).map_err(shape)?))
+            }
             other => return Err(ReadError::NoReport(other.to_string())),
         };
         Ok(judged)
@@ -86,6 +92,7 @@ impl Judged {
             Judged::Ramp(d) => &d.envelope,
             Judged::Compare(d) => &d.envelope,
             Judged::Capacity(d) => &d.envelope,
+            Judged::CompareCapacity(d) => &d.envelope,
         }
     }
 

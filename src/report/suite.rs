@@ -159,6 +159,41 @@ pub fn suite(judged: &Judged) -> Suite {
             }];
             (c.url.clone(), cases, vec![c.said.clone()], vec![])
         }
+        Judged::CompareCapacity(d) => {
+            let c = &d.body;
+            let bracket = |b: &crate::capacity::versus::Bracket| {
+                format!(
+                    "{}: {:.0} req/s held{}{}",
+                    b.file,
+                    b.max_rps,
+                    b.failed_at
+                        .map_or(String::new(), |f| format!(", failed at {f:.0}")),
+                    if b.caveat.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", b.caveat)
+                    }
+                )
+            };
+            let case = Case {
+                name: format!("capacity within {:.0}% of the baseline's", c.band_pct),
+                status: Status::of(d.envelope.outcome),
+                measured: format!("{:+.1}%", c.change_pct),
+                detail: Some(c.said.clone()),
+                output: Some(format!(
+                    "baseline {}\ncandidate {}",
+                    bracket(&c.baseline),
+                    bracket(&c.candidate)
+                )),
+                time_s: None,
+            };
+            (
+                c.candidate.url.clone(),
+                vec![case],
+                vec![c.said.clone()],
+                c.notes.clone(),
+            )
+        }
         Judged::Compare(d) => {
             let c = &d.body.comparison;
             (
