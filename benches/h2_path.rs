@@ -53,6 +53,8 @@ fn exchanges(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
+    // The lean client's connection task runs on the load thread's local set, as in a run.
+    let local = tokio::task::LocalSet::new();
     let mut group = c.benchmark_group("h2 exchange");
     group.measurement_time(Duration::from_secs(5));
     for (name, client) in [("lean", H2Client::Lean), ("hyper", H2Client::Hyper)] {
@@ -61,7 +63,7 @@ fn exchanges(c: &mut Criterion) {
             h2_client: client,
             ..ClientOptions::default()
         };
-        let (connector, conn) = rt.block_on(async {
+        let (connector, conn) = local.block_on(&rt, async {
             let connector = Connector::new(&target, &opts).await.unwrap();
             let conn = connector.connect_shared().await.unwrap();
             (connector, conn)
@@ -70,7 +72,7 @@ fn exchanges(c: &mut Criterion) {
         group.bench_function(format!("{name}, 1 stream"), |b| {
             b.iter_custom(|iters| {
                 let mut conn = conn.clone();
-                rt.block_on(async {
+                local.block_on(&rt, async {
                     let start = Instant::now();
                     for _ in 0..iters {
                         conn.exchange(&template).await.unwrap();
@@ -81,7 +83,7 @@ fn exchanges(c: &mut Criterion) {
         });
         group.bench_function(format!("{name}, 10 streams"), |b| {
             b.iter_custom(|iters| {
-                rt.block_on(async {
+                local.block_on(&rt, async {
                     let start = Instant::now();
                     let per = iters.div_ceil(10);
                     let streams = (0..10).map(|_| {

@@ -80,17 +80,26 @@ fn one_line(rendered: &str) -> String {
     )
 }
 
-/// `golive SUBCOMMAND` as typed, or `golive` when none was.
+/// `golive SUBCOMMAND [SUBCOMMAND]` as typed (the deepest one named), or `golive`.
 fn command_named() -> String {
     use clap::CommandFactory;
-    let cli = Cli::command();
-    let names: Vec<String> = cli
-        .get_subcommands()
-        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
-        .map(str::to_string)
-        .collect();
-    std::env::args()
+    let mut cmd = Cli::command();
+    let mut path = String::from("golive");
+    // Arguments that are not UTF-8 cannot name a subcommand (and must not panic here).
+    for arg in std::env::args_os()
         .skip(1)
-        .find(|a| names.contains(a))
-        .map_or("golive".into(), |sub| format!("golive {sub}"))
+        .filter_map(|a| a.into_string().ok())
+    {
+        let Some(sub) = cmd
+            .get_subcommands()
+            .find(|c| c.get_name() == arg || c.get_all_aliases().any(|a| a == arg))
+            .cloned()
+        else {
+            continue;
+        };
+        path.push(' ');
+        path.push_str(sub.get_name());
+        cmd = sub;
+    }
+    path
 }

@@ -178,6 +178,10 @@ fn usage_errors_keep_clap_tips() {
         ),
         (&["stres"], "'stress'); see golive --help"),
         (
+            &["patch", "rollback", "--bogus"],
+            "see golive patch rollback --help",
+        ),
+        (
             &["stress", "http://127.0.0.1:9/", "--rate", "abc"],
             "see golive stress --help",
         ),

@@ -144,7 +144,9 @@ fn stress_only(c: &ComparisonArgs) -> Vec<String> {
     let mut given: Vec<String> = c
         .tolerances
         .iter()
-        .filter(|t| !t.trim_start().starts_with("throughput:"))
+        .filter(|t| {
+            !matches!(compare::tolerance::parse(t), Ok(b) if b.metric == compare::Metric::Throughput)
+        })
         .map(|t| format!("--tolerance {t}"))
         .collect();
     let flags = [

@@ -41,11 +41,11 @@ pub fn run(args: &ReportArgs) -> exit::Result<Finished> {
     let human = Human::for_dests([&out].into_iter().chain(&junit_dest));
     let suite = suite::suite(&judged);
     let text = format!(
-        "{} {}: {} ({} checks: {} failed)\n",
+        "{} {}: {} ({}: {} failed)\n",
         judged.command(),
         suite.subject,
         judged.outcome().as_str(),
-        suite.cases.len(),
+        suite.checks(),
         suite.count(suite::Status::Fail)
     );
     let page = html::render(&judged, &crate::time::now()).into_bytes();

@@ -78,16 +78,16 @@ impl LeanH2 {
         let status = response.status().as_u16();
         let mut recv = response.into_body();
         let mut body_bytes = 0u64;
-        // The end seen with the last DATA frame ends the loop: no further poll (and lock
-        // of the connection's state) only to learn it.
-        while !recv.is_end_stream() {
-            let Some(chunk) = recv.data().await else {
-                break;
-            };
+        while let Some(chunk) = recv.data().await {
             let chunk = chunk.map_err(|e| kind(&e))?;
             body_bytes += chunk.len() as u64;
             // Read and dropped: give the window back at once, as h2load does.
             let _ = recv.flow_control().release_capacity(chunk.len());
+            // The frame that carried END_STREAM ends the loop: no poll of the stream
+            // only to learn that it ended.
+            if recv.is_end_stream() {
+                break;
+            }
         }
         Ok(Exchange { status, body_bytes })
     }

@@ -104,9 +104,8 @@ fn verdict(out: &mut String, s: &Suite) {
     );
     let _ = writeln!(
         out,
-        "<p class=\"counts\">{} check{} · {} passed · {} failed · {} inconclusive · {} errors</p>",
-        s.cases.len(),
-        if s.cases.len() == 1 { "" } else { "s" },
+        "<p class=\"counts\">{} · {} passed · {} failed · {} inconclusive · {} errors</p>",
+        s.checks(),
         s.count(Status::Pass),
         s.count(Status::Fail),
         s.count(Status::Inconclusive),

@@ -43,8 +43,8 @@ pub fn render(suite: &Suite) -> String {
     let _ = writeln!(out, "`{}`\n", cell(&suite.subject));
     let _ = writeln!(
         out,
-        "{} checks: {} passed, {} failed, {} inconclusive, {} errors\n",
-        suite.cases.len(),
+        "{}: {} passed, {} failed, {} inconclusive, {} errors\n",
+        suite.checks(),
         suite.count(Status::Pass),
         suite.count(Status::Fail),
         suite.count(Status::Inconclusive),

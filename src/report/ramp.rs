@@ -114,7 +114,13 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
         .as_ref()
         .map(|p| (p.load.duration, p.load.requests))
     {
-        Some((Some(pre), _)) => format!(
+        // Either limit ends it: its time is at most the duration.
+        Some((Some(pre), Some(n))) => format!(
+            "at least {} after the pre-gate (up to {} or {n} requests), when every window passes",
+            span(hold),
+            span(pre)
+        ),
+        Some((Some(pre), None)) => format!(
             "at least {} (pre-gate {}, steps {}) when every window passes",
             span(pre + hold),
             span(pre),

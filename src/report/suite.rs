@@ -99,6 +99,14 @@ impl Suite {
         self.cases.iter().filter(|c| c.status == status).count()
     }
 
+    /// "1 check", "3 checks".
+    pub fn checks(&self) -> String {
+        match self.cases.len() {
+            1 => "1 check".into(),
+            n => format!("{n} checks"),
+        }
+    }
+
     /// Every outcome other than a pass is explained by a case of its kind, so that a
     /// CI reading only the cases never shows green for a failed run.
     fn explained(mut self) -> Suite {
@@ -154,7 +162,7 @@ pub fn suite(judged: &Judged) -> Suite {
                     .as_ref()
                     .map_or("none".into(), |f| format!("{:.0} req/s", f.max_rps)),
                 detail: Some(c.said.clone()),
-                output: Some(steps.join("\n")),
+                output: Some(steps.join("\n")).filter(|o| !o.is_empty()),
                 time_s: None,
             }];
             (c.url.clone(), cases, vec![c.said.clone()], vec![])
