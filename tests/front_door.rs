@@ -89,33 +89,9 @@ fn the_ramp_is_a_live_view_on_a_terminal_and_a_line_per_window_in_ci() {
 
 #[test]
 fn progress_and_warnings_fit_the_terminal_width() {
-    let s = TestServer::start(|_, _| async { text(200, "ok") });
-    let mut cmd = golive();
     // Lag injected so that the report has warnings to wrap.
-    cmd.env("COLUMNS", "60")
-        .env("GOLIVE_TEST_INJECT_LAG", "10:40ms")
-        .args([
-            "stress",
-            &s.url("/"),
-            "--rate",
-            "200",
-            "-d",
-            "1500ms",
-            "-c",
-            "4",
-            "--threads",
-            "1",
-            "--status-interval",
-            "300ms",
-            "--color",
-            "never",
-        ]);
-    let run = run_with(cmd, Duration::from_secs(60));
-    let progress: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("golive: "))
-        .collect();
+    let run = paced_stress(&[("COLUMNS", "60"), ("GOLIVE_TEST_INJECT_LAG", "10:40ms")]);
+    let progress = status_lines(&run.stderr);
     assert!(progress.len() >= 2, "{}", run.stderr);
     for l in &progress {
         assert!(l.width() <= 60, "{} columns: {l}", l.width());
@@ -223,29 +199,9 @@ fn the_demo_speaks_in_words_not_in_the_programs_names() {
 
 #[test]
 fn status_lines_in_a_log_are_whole() {
-    let s = TestServer::start(|_, _| async { text(200, "ok") });
-    let mut cmd = golive();
     // No terminal and no COLUMNS: a CI log, where nothing wraps and every figure counts.
-    cmd.args([
-        "stress",
-        &s.url("/"),
-        "--rate",
-        "200",
-        "-d",
-        "1200ms",
-        "-c",
-        "4",
-        "--status-interval",
-        "300ms",
-        "--color",
-        "never",
-    ]);
-    let run = run_with(cmd, Duration::from_secs(60));
-    let progress: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("golive: "))
-        .collect();
+    let run = paced_stress(&[]);
+    let progress = status_lines(&run.stderr);
     assert!(!progress.is_empty(), "{}", run.stderr);
     for l in &progress {
         assert!(l.ends_with(" errors") && !l.contains('…'), "{l}");
@@ -254,4 +210,35 @@ fn status_lines_in_a_log_are_whole() {
         progress.iter().any(|l| l.width() > 80),
         "a line longer than 80 columns is kept whole: {progress:?}"
     );
+}
+
+/// `stress` at 200 req/s for 1.5 s with a status line every 300 ms, with `env` set.
+fn paced_stress(env: &[(&str, &str)]) -> Run {
+    let s = TestServer::start(|_, _| async { text(200, "ok") });
+    let mut cmd = golive();
+    cmd.envs(env.iter().copied()).args([
+        "stress",
+        &s.url("/"),
+        "--rate",
+        "200",
+        "-d",
+        "1500ms",
+        "-c",
+        "4",
+        "--threads",
+        "1",
+        "--status-interval",
+        "300ms",
+        "--color",
+        "never",
+    ]);
+    run_with(cmd, Duration::from_secs(60))
+}
+
+/// The status lines among stderr's.
+fn status_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("golive: "))
+        .collect()
 }
