@@ -127,3 +127,76 @@ fn connection_stages_open_connections_up_to_their_peak_and_no_more_work_than_pla
         assert!(r.stderr.contains(said), "{stages}: {}", r.stderr);
     }
 }
+
+#[test]
+fn connection_stages_cut_into_shards_add_up_to_the_plan() {
+    let server = BackgroundServer::start(ServeOptions {
+        latency: Duration::from_millis(20),
+        ..ServeOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{}/health", server.addr);
+    // The plan of the one-process test above, cut in two: shard K takes the plan's
+    // connection slots K, K+2, ..., so each opens 2 of the 4 and the first slot to
+    // open on the way up (slot 0) is shard 0's.
+    let start = humantime::format_rfc3339_millis(
+        std::time::SystemTime::now() + Duration::from_millis(1500),
+    )
+    .to_string();
+    let outs: Vec<_> = (0..2)
+        .map(|k| dir.path().join(format!("s{k}.json")))
+        .collect();
+    let children: Vec<_> = outs
+        .iter()
+        .enumerate()
+        .map(|(k, out)| {
+            let mut cmd = golive();
+            cmd.args(["stress", &url, "--connection-stages", "4:1s,4:1s,0:1s"])
+                .args(["--shard", &format!("{k}/2"), "--start-at", &start])
+                .args(["--threads", "1", "--no-progress", "--slo", "5xx==0"])
+                .args(["--json", out.to_str().unwrap()]);
+            cmd.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().expect("golive runs")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let docs: Vec<serde_json::Value> = outs.iter().map(|o| read_json(o)).collect();
+    let mut responses = 0;
+    for (k, doc) in docs.iter().enumerate() {
+        let results = &doc["results"];
+        assert_eq!(results["generator"]["connections_opened"], 2, "shard {k}");
+        assert_eq!(doc["settings"]["concurrency"], 2, "shard {k}");
+        responses += results["responses"].as_u64().unwrap();
+    }
+    // At most the plan's 9 connection-seconds of 20 ms requests, as one process sends.
+    assert!((50..=450).contains(&responses), "{responses}");
+    // Shard 0's slots (0 and 2) are open about 3 s and 2 s, shard 1's (1 and 3) about
+    // 2.5 s and 1.5 s: the first sends about 5/4 of the second's.
+    let (a, b) = (
+        docs[0]["results"]["responses"].as_u64().unwrap(),
+        docs[1]["results"]["responses"].as_u64().unwrap(),
+    );
+    assert!(a > b + b / 10, "shard 0 sent {a}, shard 1 {b}");
+    let merged = dir.path().join("merged.json");
+    let r = run(&[
+        "merge",
+        outs[0].to_str().unwrap(),
+        outs[1].to_str().unwrap(),
+        "--json",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let merged: serde_json::Value = read_json(&merged);
+    assert_eq!(merged["results"]["responses"], responses);
+}

@@ -62,11 +62,6 @@ impl StressPlan {
         load.start_at = start_at;
         let record = match shard {
             Some(s) => {
-                if load.connection_stages.is_some() {
-                    return Err(ConfigError::Invalid(
-                        "--connection-stages with --shard: not supported; give the stages to one process, or --stages (open model) to shards".into(),
-                    ));
-                }
                 // Checked for the whole plan, so that every shard refuses it alike.
                 if load.concurrency < s.count {
                     return Err(ConfigError::Invalid(format!(

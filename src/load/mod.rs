@@ -137,6 +137,9 @@ struct Shared {
     /// Threads the connections are dealt over (a connection's slot is its place in
     /// that deal, so the first k slots are spread over every thread).
     threads: u32,
+    /// This process's part of the plan: its connection j is the plan's slot
+    /// `shard.ticket(j)`, so the shards' connection stages add up to the plan's.
+    shard: Shard,
 }
 
 impl Shared {
@@ -207,6 +210,7 @@ pub fn start(
         requests,
         connection_stages: plan.connection_stages.clone(),
         threads,
+        shard: plan.shard,
     });
     let finished = Arc::new(Notify::new());
     let remaining = Arc::new(std::sync::atomic::AtomicU32::new(threads));
@@ -281,7 +285,8 @@ fn thread_main(shared: &Arc<Shared>, index: usize, conns: u32) -> Measurement {
             .enumerate()
             .map(|(k, link)| {
                 let (shared, recorder, pacer) = (shared.clone(), recorder.clone(), pacer.clone());
-                let slot = k as u32 / streams * shared.threads + index as u32;
+                let mine = k as u32 / streams * shared.threads + index as u32;
+                let slot = shared.shard.ticket(u64::from(mine)) as u32;
                 tokio::task::spawn_local(async move {
                     worker::run(&shared, &recorder, &pacer, link, slot).await
                 })
