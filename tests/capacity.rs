@@ -38,11 +38,11 @@ fn capacity(server: &BackgroundServer, extra: &[&str], out: &std::path::Path) ->
     run_with(cmd, Duration::from_secs(150))
 }
 
-/// As [`capacity`], run again (at most twice more) while golive says its own lateness
-/// spoiled the search: the truthful answer on a machine busy with other work, but not
-/// the one a test of the target's capacity can check. The debug build sends the load.
-fn capacity_settled(server: &BackgroundServer, extra: &[&str], out: &std::path::Path) -> Run {
-    let mut r = capacity(server, extra, out);
+/// A search, run again (at most twice more) while golive says its own lateness spoiled
+/// it: the truthful answer on a machine busy with other work, but not the one a test
+/// of the target's capacity can check. The debug build sends the load.
+fn settled(search: impl Fn() -> Run) -> Run {
+    let mut r = search();
     for _ in 0..2 {
         if !(r.code == 3 && r.stdout.contains("the generator is the limit")) {
             break;
@@ -51,7 +51,7 @@ fn capacity_settled(server: &BackgroundServer, extra: &[&str], out: &std::path::
             "the generator was the limit; searching again:\n{}",
             r.stdout
         );
-        r = capacity(server, extra, out);
+        r = search();
     }
     r
 }
@@ -63,16 +63,18 @@ fn the_maximum_of_a_2000_per_second_target_is_found_within_10_percent() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("capacity.json");
     let (junit, html) = (dir.path().join("junit.xml"), dir.path().join("c.html"));
-    let r = capacity_settled(
-        &server,
-        &[
-            "--junit",
-            junit.to_str().unwrap(),
-            "--report",
-            html.to_str().unwrap(),
-        ],
-        &out,
-    );
+    let r = settled(|| {
+        capacity(
+            &server,
+            &[
+                "--junit",
+                junit.to_str().unwrap(),
+                "--report",
+                html.to_str().unwrap(),
+            ],
+            &out,
+        )
+    });
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let doc: serde_json::Value = read_json(&out);
     let found = &doc["found"];
@@ -153,10 +155,10 @@ fn cards_compared_say_a_halved_capacity_regressed_and_the_ramp_pre_gate_loads_a_
     let (base, cand) = (dir.path().join("base.json"), dir.path().join("cand.json"));
     // The release being replaced carries 2,000 req/s; the candidate, twice as slow, 1,000.
     let stable = target();
-    let r = quick_card(&stable, &base);
+    let r = settled(|| quick_card(&stable, &base));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let slower = target_of(Duration::from_millis(4));
-    let r = quick_card(&slower, &cand);
+    let r = settled(|| quick_card(&slower, &cand));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
     let compared = dir.path().join("compared.json");
