@@ -407,6 +407,21 @@ fn dry_run_prints_the_plan_and_runs_no_command() {
     assert!(run.stdout.contains("nothing was run"), "{}", run.stdout);
     assert!(r.weights().is_empty());
     assert!(!Path::new(&r.path("ramp.json")).exists());
+    // A hold that ends inside a window runs to its end: 2 s holds, a 1 s warm-up and
+    // 2 s windows take 3 s a step.
+    let mut args = r.args_with_steps("5:2s,100:2s", &r.set_weight(None));
+    for (flag, value) in [("--interval", "2s"), ("--warmup", "1s")] {
+        let i = args.iter().position(|a| a == flag).unwrap();
+        args[i + 1] = value.into();
+    }
+    let run = r.run(&args, &["--dry-run", "--skip-pre"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("duration    at least 6s when every window passes"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// A ramp whose windows of `interval` load a canary `extra` slower than its baseline

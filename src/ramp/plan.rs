@@ -185,9 +185,17 @@ impl RampPlan {
             .unwrap_or_else(|| (step.hold / 2).max(self.interval))
     }
 
-    /// The time the steps take when every window passes (the pre-gate aside).
+    /// The time the steps take when every window passes (the pre-gate aside): each
+    /// step's warm-up, then whole windows until its hold is done and enough passed
+    /// (a hold that ends inside a window runs to that window's end).
     pub fn total_hold(&self) -> Duration {
-        self.steps.iter().map(|s| s.hold).sum()
+        self.steps
+            .iter()
+            .map(|s| {
+                let windows = self.windows_in(s).max(self.min_windows(s));
+                self.warmup + self.interval * windows
+            })
+            .sum()
     }
 }
 

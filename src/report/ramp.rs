@@ -60,7 +60,11 @@ pub fn plan(plan: &RampPlan, url: &str, warnings: &[String]) -> String {
             let slos: Vec<String> = pre.slos.iter().map(|s| s.to_string()).collect();
             let load = &pre.load;
             let size = match (load.requests, load.duration) {
-                (Some(n), _) => format!("{n} requests"),
+                // Whichever comes first ends it.
+                (Some(n), Some(d)) => {
+                    format!("{n} requests or {}", humantime::format_duration(d))
+                }
+                (Some(n), None) => format!("{n} requests"),
                 (None, Some(d)) => humantime::format_duration(d).to_string(),
                 (None, None) => String::new(),
             };
