@@ -74,11 +74,7 @@ pub fn stderr_colored() -> bool {
 /// The width lines are fitted to: `COLUMNS` when set, else the terminal's (standard
 /// error's, then standard output's), else 80.
 pub fn width() -> usize {
-    if let Some(cols) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|c| *c >= 20)
-    {
+    if let Some(cols) = columns() {
         return cols;
     }
     for fd in [2, 1] {
@@ -94,12 +90,20 @@ pub fn width() -> usize {
     80
 }
 
+/// `COLUMNS` when it names a usable width (20 or more).
+fn columns() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 20)
+}
+
 /// A status line for standard error: fitted to the terminal's width when it is one (so
 /// a line never wraps) or when `COLUMNS` asks for a width, whole when it is a log or a
 /// pipe (nothing wraps there, and a CI log should keep every figure).
 pub fn status_line(line: &str) -> String {
     use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() || std::env::var_os("COLUMNS").is_some() {
+    if std::io::stderr().is_terminal() || columns().is_some() {
         fit(line, width())
     } else {
         line.to_string()
