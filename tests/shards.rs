@@ -258,8 +258,7 @@ fn merge_takes_the_shards_of_one_plan_each_once() {
 fn bad_shard_and_start_input_is_one_line_and_exit_2() {
     let server = mixed_latency();
     let url = server.url("/");
-    let cases: [&[&str]; 7] = [
-        &["--start-at", "2020-01-01T00:00:00Z"],
+    let cases: [&[&str]; 6] = [
         &["--shard", "4/4"],
         &["--shard", "1/0"],
         &["--shard", "one/4"],

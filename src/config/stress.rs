@@ -1,6 +1,6 @@
 //! `golive stress` flags → [`StressPlan`].
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
@@ -168,27 +168,12 @@ pub fn parse_start_at(spec: &str, now: SystemTime) -> Result<SystemTime, ConfigE
         Some(after) => humantime::parse_duration(after).ok().map(|d| now + d),
         None => humantime::parse_rfc3339(spec).ok(),
     };
-    let at = parsed.ok_or_else(|| {
+    parsed.ok_or_else(|| {
         ConfigError::Invalid(format!(
             "--start-at '{spec}': expected RFC 3339 UTC (2026-11-23T18:00:00Z) or +DURATION (+30s)"
         ))
-    })?;
-    // A shard a little late sends its overdue tickets at once and counts them late; a
-    // start long past would send a burst no plan meant and call it the target's latency.
-    if let Ok(ago) = now.duration_since(at) {
-        if ago > LATE_START {
-            return Err(ConfigError::Invalid(format!(
-                "--start-at '{spec}' was {} ago: give an instant ahead that every shard shares (a time a minute from now, or +30s)",
-                humantime::format_duration(Duration::from_secs(ago.as_secs()))
-            )));
-        }
-    }
-    Ok(at)
+    })
 }
-
-/// How long past its `--start-at` a process may still start (its overdue tickets then
-/// count as late).
-const LATE_START: Duration = Duration::from_secs(60);
 
 /// The SLOs with the workload's own added, every `NAME: ...` naming one of its requests.
 pub fn scoped_slos(
